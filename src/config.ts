@@ -1,0 +1,81 @@
+/** Raw settings (flags, env, "3s"-style durations) compiled once into a frozen OrdoConfig with ms numbers. */
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { DEFAULT_EVENT_TIMEOUT_MS } from "./api/api.js";
+import { OrdoError } from "./errors.js";
+import { DEFAULT_BODY_LIMIT } from "./listeners/http/server.js";
+import type { Durability } from "./storage/sqlite/sqlite-storage.js";
+import { parseDuration } from "./util/duration.js";
+
+export interface RawConfig {
+  httpAddr?: string | false;
+  dataDir?: string;
+  serverId?: string;
+  eventTimeout?: string;
+  bodyLimit?: number;
+  durability?: string;
+  logLevel?: string;
+  lockTtl?: string;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface OrdoConfig {
+  /** null = HTTP off. */
+  http: HostPort | null;
+  dataDir: string;
+  dbPath: string;
+  serverId: string;
+  eventTimeoutMs: number;
+  bodyLimit: number;
+  durability: Durability;
+  logLevel: string;
+  lockTtlMs: number;
+  /** Relative paths inside descriptors resolve from here. */
+  cwd: string;
+}
+
+const SERVER_ID_MAX = 64;
+
+function invalid(field: string, message: string): OrdoError {
+  return new OrdoError("ORDO_ERR_ARGUMENT_INVALID", `${field}: ${message}`, { field });
+}
+
+export function parseHostPort(text: string, field: string): HostPort {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw invalid(field, `"${text}" is not host:port`);
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+function duration(text: string | undefined, field: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw invalid(field, `"${text}" is not a positive duration (e.g. "3s", "500ms")`);
+  return ms;
+}
+
+export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
+  const dataDir = resolve(raw.dataDir ?? "./data");
+  const serverId = raw.serverId ?? hostname();
+  if (serverId.length === 0 || serverId.length > SERVER_ID_MAX)
+    throw invalid("server-id", `must be 1-${SERVER_ID_MAX} characters`);
+  const durability = raw.durability ?? "full";
+  if (durability !== "full" && durability !== "normal")
+    throw invalid("durability", `"${durability}" is not full or normal`);
+  return Object.freeze({
+    http: raw.httpAddr === false ? null : parseHostPort(raw.httpAddr ?? "127.0.0.1:8080", "http-addr"),
+    dataDir,
+    dbPath: join(dataDir, "ordo.db"),
+    serverId,
+    eventTimeoutMs: duration(raw.eventTimeout, "event-timeout", DEFAULT_EVENT_TIMEOUT_MS),
+    bodyLimit: raw.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    durability,
+    logLevel: raw.logLevel ?? "info",
+    lockTtlMs: duration(raw.lockTtl, "lock-ttl", 30_000),
+    cwd: process.cwd(),
+  });
+}

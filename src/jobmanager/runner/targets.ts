@@ -1,0 +1,144 @@
+/**
+ * Target acquisition for one test attempt: ask the target manager, then lock every target for this job
+ * (waiting while another job holds one), all within the acquire timeout. Locks are refreshed while held
+ * and released exactly once.
+ */
+import assert from "node:assert/strict";
+import pTimeout from "p-timeout";
+import type { JobId, Target } from "../../api/types.js";
+import { sleep } from "../../plugins/params.js";
+import type { PluginContext, TargetManager } from "../../plugins/types.js";
+import type { Storage } from "../../storage/storage.js";
+import type { ResolvedTest } from "../descriptor.js";
+import type { EventSink } from "./event-sink.js";
+
+const LOCK_RETRY_MS = 50;
+
+export interface TestCoordinates {
+  jobId: JobId;
+  runId: number;
+  testName: string;
+  testAttempt: number;
+}
+
+export interface TargetDeps extends PluginContext {
+  storage: Storage;
+  sink: EventSink;
+  signal: AbortSignal;
+  acquireTimeoutMs: number;
+  releaseTimeoutMs: number;
+  lockTtlMs: number;
+}
+
+/** Acquisition failed: a framework error, which fails the job. */
+export class TargetAcquireError extends Error {}
+
+export class TargetLease {
+  private released = false;
+  private readonly refresher: NodeJS.Timeout;
+  readonly targets: Target[];
+  private readonly deps: TargetDeps;
+  private readonly at: TestCoordinates;
+  private readonly tm: TargetManager;
+  private readonly test: ResolvedTest;
+
+  constructor(targets: Target[], deps: TargetDeps, at: TestCoordinates, tm: TargetManager, test: ResolvedTest) {
+    this.targets = targets;
+    this.deps = deps;
+    this.at = at;
+    this.tm = tm;
+    this.test = test;
+    const ids = targets.map((t) => t.ID);
+    this.refresher = setInterval(
+      () => {
+        deps.storage.refreshLocks(at.jobId, ids, deps.lockTtlMs).catch(() => {});
+      },
+      Math.max(10, deps.lockTtlMs / 3),
+    );
+    this.refresher.unref();
+  }
+
+  /** Releases through the target manager (bounded by the release timeout), unlocks, and records TargetReleased. */
+  async release(): Promise<void> {
+    assert.equal(this.released, false, "targets are released exactly once");
+    this.released = true;
+    clearInterval(this.refresher);
+    let error: unknown;
+    if (this.tm.release) {
+      await pTimeout(this.tm.release(this.targets, this.test.releaseParameters, this.deps), {
+        milliseconds: this.deps.releaseTimeoutMs,
+        message: `target release timed out after ${this.deps.releaseTimeoutMs}ms`,
+      }).catch((err: unknown) => {
+        error = err;
+      });
+    }
+    await this.deps.storage.unlockTargets(
+      this.at.jobId,
+      this.targets.map((t) => t.ID),
+    );
+    await this.deps.sink.append(
+      ...this.targets.map((target) => ({
+        entityType: "target" as const,
+        operation: "update" as const,
+        eventName: "TargetReleased",
+        ...this.at,
+        target,
+      })),
+    );
+    if (error) throw new TargetAcquireError(`release failed: ${(error as Error).message}`);
+  }
+}
+
+export async function acquireTargets(
+  test: ResolvedTest,
+  tm: TargetManager,
+  deps: TargetDeps,
+  at: TestCoordinates,
+): Promise<TargetLease> {
+  const deadline = Date.now() + deps.acquireTimeoutMs;
+  const fail = async (message: string): Promise<never> => {
+    await deps.sink.append({
+      entityType: "target",
+      operation: "update",
+      eventName: "TargetAcquireErr",
+      ...at,
+      payload: { Error: message },
+    });
+    throw new TargetAcquireError(message);
+  };
+  let targets: Target[];
+  try {
+    targets = await pTimeout(tm.acquire(test.acquireParameters, { ...deps, jobId: at.jobId }), {
+      milliseconds: deps.acquireTimeoutMs,
+      message: `target manager ${tm.name} did not return targets within ${deps.acquireTimeoutMs}ms`,
+      signal: deps.signal,
+    });
+  } catch (err) {
+    if (deps.signal.aborted) throw deps.signal.reason;
+    return fail(`acquire: ${(err as Error).message}`);
+  }
+  const ids = targets.map((t) => t.ID);
+  for (;;) {
+    const busy = await deps.storage.lockTargets(at.jobId, ids, deps.lockTtlMs);
+    if (busy.length === 0) break;
+    if (Date.now() + LOCK_RETRY_MS > deadline)
+      return fail(`targets ${busy.join(", ")} stayed locked by another job for ${deps.acquireTimeoutMs}ms`);
+    await sleep(LOCK_RETRY_MS, deps.signal);
+  }
+  const lease = new TargetLease(targets, deps, at, tm, test);
+  try {
+    await deps.sink.append(
+      ...targets.map((target) => ({
+        entityType: "target" as const,
+        operation: "update" as const,
+        eventName: "TargetAcquired",
+        ...at,
+        target,
+      })),
+    );
+  } catch (err) {
+    await lease.release().catch(() => {});
+    throw err;
+  }
+  return lease;
+}

@@ -1,0 +1,66 @@
+/**
+ * Group commit: writes queued in the same event-loop turn run in one transaction and share one fsync.
+ * Each write runs in its own savepoint, so one failing write does not undo its neighbours.
+ */
+import type Database from "better-sqlite3";
+
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommitter {
+  private pending: PendingWrite[] = [];
+  private scheduled = false;
+  private readonly db: Database.Database;
+  private readonly onCommitError: (err: unknown) => void;
+
+  constructor(db: Database.Database, onCommitError: (err: unknown) => void = () => {}) {
+    this.db = db;
+    this.onCommitError = onCommitError;
+  }
+
+  /** Queues a write; resolves with its result once the batch holding it is committed. */
+  write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits everything queued so far. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const w of batch) {
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
+            } catch (err) {
+              outcomes.push({ ok: false, value: err });
+            }
+          }
+        })
+        .immediate();
+    } catch (err) {
+      // The commit itself failed (disk full, I/O error): nothing in the batch is stored.
+      this.onCommitError(err);
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok) w.resolve(o.value);
+      else w.reject(o?.value);
+    });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The storage seam. The engine talks only to this interface; SQLite (src/storage/sqlite/) is the embedded default,
+ * and a second backend implements the same contract. Writes resolve once committed.
+ */
+import type { EventQuery, JobId, JobQuery, JobStateName, JobSummary, Report, Target } from "../api/types.js";
+
+export type EntityType = "job" | "run" | "test" | "step" | "target" | "report" | "trigger" | "eventsource";
+export type Operation = "create" | "update" | "delete";
+
+export interface NewJob {
+  name: string;
+  requestor: string;
+  serverId: string;
+  descriptorRaw: string;
+  descriptorResolved: string;
+  tags: string[];
+  retryOf?: JobId | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export interface JobRecord {
+  id: JobId;
+  name: string;
+  requestor: string;
+  serverId: string;
+  state: JobStateName;
+  stateErr: string;
+  descriptorRaw: string;
+  descriptorResolved: string;
+  submitTime: number;
+  startTime: number | null;
+  endTime: number | null;
+  retryOf: JobId | null;
+  tags: string[];
+}
+
+export interface NewEvent {
+  entityType: EntityType;
+  operation: Operation;
+  eventName: string;
+  jobId: JobId;
+  runId?: number | undefined;
+  testName?: string | undefined;
+  testAttempt?: number | undefined;
+  stepLabel?: string | undefined;
+  target?: Target | null | undefined;
+  payload?: unknown;
+  /** ms since epoch; defaults to now. */
+  time?: number;
+}
+
+export interface StoredEvent {
+  seq: number;
+  time: number;
+  entityType: EntityType;
+  operation: Operation;
+  eventName: string;
+  jobId: JobId;
+  runId: number | null;
+  testName: string | null;
+  testAttempt: number | null;
+  stepLabel: string | null;
+  target: Target | null;
+  payload: unknown;
+}
+
+export interface RunRecord {
+  runId: number;
+  startTime: number;
+  endTime: number | null;
+}
+
+export interface TestAttemptRecord {
+  runId: number;
+  testName: string;
+  attempt: number;
+  startTime: number;
+  endTime: number | null;
+}
+
+export interface TargetStepRecord {
+  runId: number;
+  testName: string;
+  attempt: number;
+  stepLabel: string;
+  target: Target;
+  inTime: number | null;
+  outTime: number | null;
+  error: string | null;
+}
+
+export interface NewReport {
+  jobId: JobId;
+  /** 0 for a final report. */
+  runId: number;
+  reporterName: string;
+  success: boolean;
+  data: unknown;
+}
+
+export interface CreateJobResult {
+  id: JobId;
+  /** The idempotency key matched an existing job; nothing new was stored. */
+  existing: boolean;
+  /** The JobCreated event, when a job was created. */
+  events: StoredEvent[];
+}
+
+export interface Storage {
+  /** Stores a job request with its JobCreated event; resolves once committed. */
+  createJob(job: NewJob): Promise<CreateJobResult>;
+  getJob(id: JobId): Promise<JobRecord | undefined>;
+  listJobs(query: JobQuery): Promise<JobSummary[]>;
+  /** Jobs of a server left in one of these states (for resume and recovery). */
+  jobsInStates(serverId: string, states: JobStateName[]): Promise<JobRecord[]>;
+
+  /** Appends events and updates the state rows they imply (job state, runs, attempts, target steps) in one commit. */
+  appendEvents(events: NewEvent[]): Promise<StoredEvent[]>;
+  listEvents(jobId: JobId, query: EventQuery): Promise<StoredEvent[]>;
+
+  getRuns(jobId: JobId): Promise<RunRecord[]>;
+  getTestAttempts(jobId: JobId): Promise<TestAttemptRecord[]>;
+  getTargetSteps(jobId: JobId): Promise<TargetStepRecord[]>;
+
+  /** Stores a report and its event in one commit; resolves with the event. */
+  addReport(report: NewReport): Promise<StoredEvent[]>;
+  getReports(jobId: JobId): Promise<Report[]>;
+
+  /**
+   * Locks all of the targets for the job, or none: resolves to the IDs held by other jobs when any is taken.
+   * Expired locks are taken over.
+   */
+  lockTargets(jobId: JobId, targetIds: string[], ttlMs: number): Promise<string[]>;
+  refreshLocks(jobId: JobId, targetIds: string[], ttlMs: number): Promise<void>;
+  unlockTargets(jobId: JobId, targetIds: string[]): Promise<void>;
+
+  close(): Promise<void>;
+}
