@@ -16,6 +16,8 @@ export interface RawConfig {
   durability?: string;
   logLevel?: string;
   lockTtl?: string;
+  /** Where relative paths in descriptors resolve from (default: the process's working directory). */
+  cwd?: string;
 }
 
 export interface HostPort {
@@ -76,6 +78,6 @@ export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
     durability,
     logLevel: raw.logLevel ?? "info",
     lockTtlMs: duration(raw.lockTtl, "lock-ttl", 30_000),
-    cwd: process.cwd(),
+    cwd: resolve(raw.cwd ?? process.cwd()),
   });
 }
