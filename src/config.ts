@@ -9,6 +9,7 @@ import { parseDuration } from "./util/duration.js";
 
 export interface RawConfig {
   httpAddr?: string | false;
+  grpcAddr?: string | false;
   dataDir?: string;
   serverId?: string;
   eventTimeout?: string;
@@ -28,6 +29,8 @@ export interface HostPort {
 export interface OrdoConfig {
   /** null = HTTP off. */
   http: HostPort | null;
+  /** null = gRPC off. */
+  grpc: HostPort | null;
   dataDir: string;
   dbPath: string;
   serverId: string;
@@ -70,6 +73,7 @@ export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
     throw invalid("durability", `"${durability}" is not full or normal`);
   return Object.freeze({
     http: raw.httpAddr === false ? null : parseHostPort(raw.httpAddr ?? "127.0.0.1:8080", "http-addr"),
+    grpc: raw.grpcAddr === false ? null : parseHostPort(raw.grpcAddr ?? "127.0.0.1:9090", "grpc-addr"),
     dataDir,
     dbPath: join(dataDir, "ordo.db"),
     serverId,

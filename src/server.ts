@@ -4,6 +4,7 @@ import { Api } from "./api/api.js";
 import type { Listener } from "./api/listener.js";
 import type { OrdoConfig } from "./config.js";
 import { JobManager } from "./jobmanager/jobmanager.js";
+import { GrpcListener } from "./listeners/grpc/server.js";
 import { HttpListener } from "./listeners/http/server.js";
 import { coreRegistry } from "./plugins/index.js";
 import { SqliteStorage } from "./storage/sqlite/sqlite-storage.js";
@@ -38,6 +39,7 @@ export async function startServer(
     listeners.push(
       new HttpListener({ ...config.http, bodyLimit: config.bodyLimit, logger: log.child({ component: "http" }) }),
     );
+  if (config.grpc) listeners.push(new GrpcListener({ ...config.grpc, maxReceiveMessageLength: config.bodyLimit }));
   const addresses: Record<string, string> = {};
   const abort = new AbortController();
   for (const l of listeners) addresses[l.name] = await l.serve(api, abort.signal);

@@ -20,6 +20,8 @@ export const CLI = join(REPO_ROOT, "dist/src/cli/main.js");
 
 export interface TestServer {
   url: string;
+  /** grpc://127.0.0.1:port */
+  grpcUrl: string;
   server: OrdoServer;
   dataDir: string;
   close(): Promise<void>;
@@ -32,10 +34,17 @@ export function tempDir(prefix = "ordo-test-"): string {
 /** Starts a real server on 127.0.0.1:0 with its own data directory. */
 export async function startTestServer(raw: RawConfig = {}): Promise<TestServer> {
   const dataDir = raw.dataDir ?? tempDir();
-  const config = compileConfig({ httpAddr: "127.0.0.1:0", serverId: "test-server", ...raw, dataDir });
+  const config = compileConfig({
+    httpAddr: "127.0.0.1:0",
+    grpcAddr: "127.0.0.1:0",
+    serverId: "test-server",
+    ...raw,
+    dataDir,
+  });
   const server = await startServer(config, pino({ level: process.env.ORDO_TEST_LOG ?? "silent" }));
   return {
     url: server.addresses.http as string,
+    grpcUrl: server.addresses.grpc as string,
     server,
     dataDir,
     async close() {

@@ -14,6 +14,7 @@ import {
   type JobReport,
   type JobStatus,
   type JobSummary,
+  type LogEvent,
   type RetryResult,
   type StartResult,
   type TestEvent,
@@ -35,7 +36,8 @@ export type ApiRequest =
   | { type: "retry"; requestor: string; jobId: JobId }
   | { type: "list"; requestor: string; query: JobQuery }
   | { type: "events"; requestor: string; jobId: JobId; query: EventQuery }
-  | { type: "report"; requestor: string; jobId: JobId };
+  | { type: "report"; requestor: string; jobId: JobId }
+  | { type: "watch"; requestor: string; jobId: JobId; afterSeq: number; signal: AbortSignal };
 
 export interface ApiReplies {
   start: StartResult;
@@ -45,6 +47,7 @@ export interface ApiReplies {
   list: JobSummary[];
   events: TestEvent[];
   report: JobReport;
+  watch: AsyncIterable<LogEvent>;
 }
 
 export type ApiRequestType = ApiRequest["type"];
@@ -126,6 +129,10 @@ export class Api {
   }
   report(requestor: string, jobId: JobId): Promise<JobReport> {
     return this.call({ type: "report", requestor, jobId });
+  }
+  /** The job's events after `afterSeq`, then live until it ends; stops when `signal` aborts. */
+  watch(requestor: string, jobId: JobId, afterSeq: number, signal: AbortSignal): Promise<AsyncIterable<LogEvent>> {
+    return this.call({ type: "watch", requestor, jobId, afterSeq, signal });
   }
 
   private async call<K extends ApiRequestType>(request: Extract<ApiRequest, { type: K }>): Promise<ApiReplies[K]> {

@@ -62,6 +62,26 @@ export interface TestEvent {
   EmitTime: string;
 }
 
+export type EntityType = "job" | "run" | "test" | "step" | "target" | "report" | "trigger" | "eventsource";
+export type Operation = "create" | "update" | "delete";
+
+/** One entry of the append-only event log, as followers receive it. */
+export interface LogEvent {
+  seq: number;
+  /** ms since epoch */
+  time: number;
+  entityType: EntityType;
+  operation: Operation;
+  eventName: string;
+  jobId: JobId;
+  runId: number | null;
+  testName: string | null;
+  testAttempt: number | null;
+  stepLabel: string | null;
+  target: Target | null;
+  payload: unknown;
+}
+
 export interface Report {
   JobID: JobId;
   RunID: number;

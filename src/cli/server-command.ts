@@ -11,6 +11,8 @@ export function registerServerCommand(program: Command): void {
     .description("run the ordo server (HTTP on --http-addr, data in --data-dir)")
     .option("--http-addr <host:port>", "HTTP listen address", "127.0.0.1:8080")
     .option("--no-http", "do not serve HTTP")
+    .option("--grpc-addr <host:port>", "gRPC listen address", "127.0.0.1:9090")
+    .option("--no-grpc", "do not serve gRPC")
     .option("--data-dir <dir>", "where the SQLite database lives", "./data")
     .option("--server-id <id>", "server ID reported in responses (default: host name)")
     .option("--event-timeout <duration>", "bound on handing a request to the job manager and on its reply", "3s")
@@ -21,6 +23,8 @@ export function registerServerCommand(program: Command): void {
       async (opts: {
         httpAddr: string;
         http: boolean;
+        grpcAddr: string;
+        grpc: boolean;
         dataDir: string;
         serverId?: string;
         eventTimeout: string;
@@ -30,6 +34,7 @@ export function registerServerCommand(program: Command): void {
       }) => {
         const config = compileConfig({
           httpAddr: opts.http ? opts.httpAddr : false,
+          grpcAddr: opts.grpc ? opts.grpcAddr : false,
           dataDir: opts.dataDir,
           serverId: opts.serverId,
           eventTimeout: opts.eventTimeout,

@@ -72,7 +72,9 @@ export function parseDescriptorText(text: string): Obj {
     try {
       doc = parseYaml(trimmed);
     } catch (err) {
-      throw invalidDescriptor("descriptor", `malformed YAML: ${(err as Error).message.split("\n")[0]}`);
+      // The yaml library's first line ends with ":" before a code excerpt; keep the line, drop the colon.
+      const first = ((err as Error).message.split("\n")[0] ?? "").replace(/:$/, "");
+      throw invalidDescriptor("descriptor", `malformed YAML: ${first}`);
     }
   }
   if (!isObj(doc)) throw invalidDescriptor("descriptor", "must be a JSON or YAML object");

@@ -18,9 +18,19 @@ import { JobRunner } from "./runner/job-runner.js";
 import { start } from "./start.js";
 import { status } from "./status.js";
 import { stop } from "./stop.js";
+import { watch } from "./watch.js";
 
 type Handler<K extends ApiRequestType> = (ctx: JobManagerContext, ev: ApiEvent<K>) => Promise<ApiReplies[K]>;
-const HANDLERS: { [K in ApiRequestType]: Handler<K> } = { start, stop, status, retry, list, events, report };
+const HANDLERS: { [K in ApiRequestType]: Handler<K> } = {
+  start,
+  stop,
+  status,
+  retry,
+  list,
+  events,
+  report,
+  watch,
+};
 
 export interface JobManagerOptions {
   storage: Storage;

@@ -22,7 +22,6 @@ export async function retry(ctx: JobManagerContext, { request }: ApiEvent<"retry
     tags: job.tags,
     retryOf: job.id,
   });
-  ctx.sink.publish(created.events);
   ctx.launch(created.id, resolved);
   return { JobID: job.id, NewJobID: created.id };
 }

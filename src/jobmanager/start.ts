@@ -16,7 +16,6 @@ export async function start(ctx: JobManagerContext, { request }: ApiEvent<"start
     tags: resolved.tags,
     idempotencyKey: request.idempotencyKey,
   });
-  ctx.sink.publish(created.events);
   if (!created.existing) ctx.launch(created.id, resolved);
   return { JobID: created.id, Existing: created.existing };
 }

@@ -25,8 +25,7 @@ const TARGET_FIELDS = new Set(["ID", "FQDN", "PrimaryIPv4", "PrimaryIPv6"]);
 const FUNCS: Record<string, (scope: TemplateScope, args: unknown[]) => unknown> = {
   ToUpper: (_s, [v]) => String(v ?? "").toUpperCase(),
   ToLower: (_s, [v]) => String(v ?? "").toLowerCase(),
-  Title: (_s, [v]) =>
-    String(v ?? "").replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
+  Title: (_s, [v]) => goTitle(String(v ?? "")),
   StringVar: (s, [v]) => {
     const value = lookupVar(s, v);
     return typeof value === "string" ? value : JSON.stringify(value);
@@ -37,6 +36,26 @@ const FUNCS: Record<string, (scope: TemplateScope, args: unknown[]) => unknown> 
     return value;
   },
 };
+
+/** Go's strings.Title word boundary: ASCII other than letters, digits and _; beyond ASCII, only spaces. */
+function isGoSeparator(ch: string): boolean {
+  if (ch.length === 1 && ch.charCodeAt(0) <= 0x7f) return !/[0-9A-Za-z_]/.test(ch);
+  if (/[\p{L}\p{Nd}]/u.test(ch)) return false;
+  return /\s/u.test(ch);
+}
+
+/** Go's strings.Title (what ConTest's `Title` is): upper-cases the first letter of each word. */
+function goTitle(text: string): string {
+  let prev = " ";
+  let out = "";
+  for (const ch of text) {
+    const upper = ch.toUpperCase();
+    // A letter whose upper case is several letters (ß -> SS) has no single title case in Go either: keep it.
+    out += isGoSeparator(prev) && [...upper].length === 1 ? upper : ch;
+    prev = ch;
+  }
+  return out;
+}
 
 function lookupVar(scope: TemplateScope, ref: unknown): unknown {
   const text = String(ref);

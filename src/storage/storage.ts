@@ -2,10 +2,20 @@
  * The storage seam. The engine talks only to this interface; SQLite (src/storage/sqlite/) is the embedded default,
  * and a second backend implements the same contract. Writes resolve once committed.
  */
-import type { EventQuery, JobId, JobQuery, JobStateName, JobSummary, Report, Target } from "../api/types.js";
+import type {
+  EntityType,
+  EventQuery,
+  JobId,
+  JobQuery,
+  JobStateName,
+  JobSummary,
+  LogEvent,
+  Operation,
+  Report,
+  Target,
+} from "../api/types.js";
 
-export type EntityType = "job" | "run" | "test" | "step" | "target" | "report" | "trigger" | "eventsource";
-export type Operation = "create" | "update" | "delete";
+export type { EntityType, Operation } from "../api/types.js";
 
 export interface NewJob {
   name: string;
@@ -49,20 +59,8 @@ export interface NewEvent {
   time?: number;
 }
 
-export interface StoredEvent {
-  seq: number;
-  time: number;
-  entityType: EntityType;
-  operation: Operation;
-  eventName: string;
-  jobId: JobId;
-  runId: number | null;
-  testName: string | null;
-  testAttempt: number | null;
-  stepLabel: string | null;
-  target: Target | null;
-  payload: unknown;
-}
+/** An entry of the event log (see LogEvent). */
+export type StoredEvent = LogEvent;
 
 export interface RunRecord {
   runId: number;
@@ -102,9 +100,10 @@ export interface CreateJobResult {
   id: JobId;
   /** The idempotency key matched an existing job; nothing new was stored. */
   existing: boolean;
-  /** The JobCreated event, when a job was created. */
-  events: StoredEvent[];
 }
+
+/** Receives committed events, in sequence order, once per commit. */
+export type CommitListener = (events: StoredEvent[]) => void;
 
 export interface Storage {
   /** Stores a job request with its JobCreated event; resolves once committed. */
@@ -122,8 +121,8 @@ export interface Storage {
   getTestAttempts(jobId: JobId): Promise<TestAttemptRecord[]>;
   getTargetSteps(jobId: JobId): Promise<TargetStepRecord[]>;
 
-  /** Stores a report and its event in one commit; resolves with the event. */
-  addReport(report: NewReport): Promise<StoredEvent[]>;
+  /** Stores a report and its event in one commit. */
+  addReport(report: NewReport): Promise<void>;
   getReports(jobId: JobId): Promise<Report[]>;
 
   /**
@@ -133,6 +132,9 @@ export interface Storage {
   lockTargets(jobId: JobId, targetIds: string[], ttlMs: number): Promise<string[]>;
   refreshLocks(jobId: JobId, targetIds: string[], ttlMs: number): Promise<void>;
   unlockTargets(jobId: JobId, targetIds: string[]): Promise<void>;
+
+  /** Follows the log: every committed event, in sequence order, exactly once. Returns the unsubscribe function. */
+  onCommit(listener: CommitListener): () => void;
 
   close(): Promise<void>;
 }

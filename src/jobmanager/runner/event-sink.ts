@@ -1,6 +1,7 @@
 /**
- * Where the runner's events go: appended to the log (with the state rows they imply) and then published to
- * in-process subscribers. Plugins reach it only through the step context.
+ * Where the runner's events go, and where in-process followers hear about them. Events are appended to the log
+ * (with the state rows they imply); subscribers are told after each commit, in sequence order, and a failing
+ * subscriber is isolated so it never breaks the runner.
  */
 import type { NewEvent, Storage, StoredEvent } from "../../storage/storage.js";
 
@@ -14,21 +15,18 @@ export class EventSink {
   constructor(storage: Storage, onSubscriberError: (err: unknown) => void = () => {}) {
     this.storage = storage;
     this.onSubscriberError = onSubscriberError;
+    storage.onCommit((events) => this.publish(events));
   }
 
-  async append(...events: NewEvent[]): Promise<StoredEvent[]> {
-    const stored = await this.storage.appendEvents(events);
-    this.publish(stored);
-    return stored;
+  append(...events: NewEvent[]): Promise<StoredEvent[]> {
+    return this.storage.appendEvents(events);
   }
 
-  /** For events stored by other paths (job creation, reports) that subscribers must also see. */
-  publish(stored: StoredEvent[]): void {
+  private publish(events: StoredEvent[]): void {
     for (const s of this.subscribers) {
       try {
-        s(stored);
+        s(events);
       } catch (err) {
-        // A failing subscriber is isolated: it never breaks the runner.
         this.onSubscriberError(err);
       }
     }

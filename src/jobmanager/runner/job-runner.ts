@@ -139,13 +139,12 @@ export class JobRunner {
   }
 
   private async addReport(runId: number, reporterName: string, result: ReportResult): Promise<void> {
-    const stored = await this.deps.storage.addReport({
+    await this.deps.storage.addReport({
       jobId: this.jobId,
       runId,
       reporterName,
       success: result.success,
       data: result.data,
     });
-    this.deps.sink.publish(stored);
   }
 }

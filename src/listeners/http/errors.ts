@@ -1,7 +1,12 @@
 /** Turns fastify's own errors into ordo errors at the edge, and ordo errors into problem+json replies. */
 import type { FastifyReply } from "fastify";
-import { coerceError, OrdoError } from "../../errors.js";
-import { statusFor } from "../error-mapping.js";
+import { coerceError, type ErrorCode, OrdoError } from "../../errors.js";
+import { statusFor, type TransportStatus } from "../error-mapping.js";
+
+/** HTTP statuses more precise than their error kind's; HTTP-only concepts, so they live with the HTTP listener. */
+const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, Pick<TransportStatus, "http" | "title">>> = {
+  ORDO_ERR_METHOD_NOT_ALLOWED: { http: 405, title: "Method Not Allowed" },
+};
 
 interface FastifyLikeError {
   code?: string;
@@ -30,7 +35,7 @@ export function fromFastifyError(err: unknown): OrdoError {
 /** RFC 9457 problem details. */
 export function sendProblem(reply: FastifyReply, err: unknown, instance?: string): FastifyReply {
   const e = fromFastifyError(err);
-  const status = statusFor(e.kind);
+  const status = HTTP_STATUS_BY_CODE[e.code] ?? statusFor(e.kind);
   if (e.kind === "timeout" || e.kind === "unavailable") reply.header("Retry-After", "1");
   return reply
     .code(status.http)

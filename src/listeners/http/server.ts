@@ -2,7 +2,7 @@
 import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Api } from "../../api/api.js";
 import type { Listener } from "../../api/listener.js";
 import { OrdoError } from "../../errors.js";
@@ -37,7 +37,7 @@ function methodsByPath(app: FastifyInstance): (url: string) => string[] {
 export async function buildHttpApp(api: Api, opts: HttpListenerOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger || undefined,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   });
@@ -73,7 +73,7 @@ export async function buildHttpApp(api: Api, opts: HttpListenerOptions): Promise
         `method ${req.method} is not allowed on ${req.url.split("?")[0]}: use ${methods.join(", ")}`,
       );
       if (isContestPath(req.url)) return contestArgumentError(reply, err);
-      return sendProblem(reply.code(405).header("Allow", methods.join(", ")), err, req.url).code(405);
+      return sendProblem(reply.header("Allow", methods.join(", ")), err, req.url);
     }
     return sendProblem(
       reply,

@@ -1,6 +1,7 @@
 /**
- * TargetSuccess: a run succeeds when the share (or count) of targets that passed every step meets
- * SuccessExpression: ">80%", "=100%", ">=3". The final report succeeds when every run report did.
+ * TargetSuccess: as in ConTest, each test of a run is judged on its own: the share (or count) of its targets that
+ * passed every step must meet SuccessExpression (">80%", "=100%", ">=3"), and the run succeeds when every test
+ * does. The final report succeeds when every run report did.
  */
 import { invalidDescriptor } from "../../errors.js";
 import { field } from "../../jobmanager/fields.js";
@@ -48,18 +49,28 @@ export const TargetSuccess: Reporter = {
   },
   runReport(params, run) {
     const t = parse(params, "Parameters");
-    const outcomes = run.tests.flatMap((test) => test.targets);
-    const passed = outcomes.filter((o) => o.error === null).length;
-    const total = outcomes.length;
-    const percent = total === 0 ? 0 : (passed / total) * 100;
-    const success = holds(t.percent ? percent : passed, t);
     const expr = `${t.op}${t.value}${t.percent ? "%" : ""}`;
-    return {
-      success,
-      data: {
-        Message: `${passed}/${total} targets passed (${Number(percent.toFixed(2))}%), expected ${expr}`,
+    const tests = run.tests.map((test) => {
+      const passed = test.targets.filter((o) => o.error === null).length;
+      const total = test.targets.length;
+      const percent = total === 0 ? 0 : (passed / total) * 100;
+      const success = total > 0 && holds(t.percent ? percent : passed, t);
+      const verdict = success ? "passes" : "does not pass";
+      return {
+        TestName: test.testName,
+        Success: success,
         Passed: passed,
         Total: total,
+        Message: `Test ${test.testName} ${verdict}: ${passed}/${total} targets passed (${Number(percent.toFixed(2))}%), expected ${expr}`,
+      };
+    });
+    return {
+      success: tests.length > 0 && tests.every((x) => x.Success),
+      data: {
+        Message: tests.map((x) => x.Message).join("; "),
+        Passed: tests.reduce((n, x) => n + x.Passed, 0),
+        Total: tests.reduce((n, x) => n + x.Total, 0),
+        Tests: tests,
       },
     };
   },

@@ -67,9 +67,12 @@ export class EventStatements {
   private readonly db: Database.Database;
   private readonly jobs: JobStatements;
 
-  constructor(db: Database.Database, jobs: JobStatements) {
+  private readonly appended: (e: StoredEvent) => void;
+
+  constructor(db: Database.Database, jobs: JobStatements, appended: (e: StoredEvent) => void) {
     this.db = db;
     this.jobs = jobs;
+    this.appended = appended;
     this.insert = db.prepare(`INSERT INTO events (time, entity_type, operation, event_name, job_id, run_id, test_name,
       test_attempt, step_label, target_id, target, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.runStart = db.prepare("INSERT OR REPLACE INTO runs (job_id, run_id, start_time) VALUES (?, ?, ?)");
@@ -111,7 +114,7 @@ export class EventStatements {
       payload,
     );
     this.project(e, time, target);
-    return {
+    const stored: StoredEvent = {
       seq: Number(info.lastInsertRowid),
       time,
       entityType: e.entityType,
@@ -125,6 +128,8 @@ export class EventStatements {
       target: e.target ?? null,
       payload: e.payload ?? null,
     };
+    this.appended(stored);
+    return stored;
   }
 
   private project(e: NewEvent, time: number, target: string | null): void {

@@ -4,6 +4,13 @@
  */
 import type Database from "better-sqlite3";
 
+export interface CommitHooks {
+  /** Runs after a batch is durably committed, before any writer's promise settles. */
+  afterCommit?: () => void;
+  /** Runs when a batch's commit fails; nothing of it is stored. */
+  onCommitError?: (err: unknown) => void;
+}
+
 interface PendingWrite {
   run: () => unknown;
   resolve: (value: unknown) => void;
@@ -14,11 +21,11 @@ export class GroupCommitter {
   private pending: PendingWrite[] = [];
   private scheduled = false;
   private readonly db: Database.Database;
-  private readonly onCommitError: (err: unknown) => void;
+  private readonly hooks: CommitHooks;
 
-  constructor(db: Database.Database, onCommitError: (err: unknown) => void = () => {}) {
+  constructor(db: Database.Database, hooks: CommitHooks = {}) {
     this.db = db;
-    this.onCommitError = onCommitError;
+    this.hooks = hooks;
   }
 
   /** Queues a write; resolves with its result once the batch holding it is committed. */
@@ -53,10 +60,11 @@ export class GroupCommitter {
         .immediate();
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing in the batch is stored.
-      this.onCommitError(err);
+      this.hooks.onCommitError?.(err);
       for (const w of batch) w.reject(err);
       return;
     }
+    this.hooks.afterCommit?.();
     batch.forEach((w, i) => {
       const o = outcomes[i];
       if (o?.ok) w.resolve(o.value);

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import type { EventQuery, JobId, JobQuery, JobStateName, JobSummary, Report } from "../../api/types.js";
 import { OrdoError } from "../../errors.js";
 import type {
+  CommitListener,
   CreateJobResult,
   JobRecord,
   NewEvent,
@@ -50,6 +51,9 @@ export class SqliteStorage implements Storage {
   private readonly events: EventStatements;
   private readonly locks: LockStatements;
   private readonly reports: ReportStatements;
+  /** Events appended by the batch being written; handed to listeners once it commits. */
+  private uncommitted: StoredEvent[] = [];
+  private readonly listeners = new Set<CommitListener>();
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
@@ -59,27 +63,52 @@ export class SqliteStorage implements Storage {
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
     migrate(this.db);
-    this.writer = new GroupCommitter(this.db);
+    this.writer = new GroupCommitter(this.db, {
+      afterCommit: () => this.publish(),
+      onCommitError: () => {
+        this.uncommitted = [];
+      },
+    });
     this.jobs = new JobStatements(this.db);
-    this.events = new EventStatements(this.db, this.jobs);
+    this.events = new EventStatements(this.db, this.jobs, (e) => this.uncommitted.push(e));
     this.locks = new LockStatements(this.db);
     this.reports = new ReportStatements(this.db);
   }
 
   private async write<T>(fn: () => T): Promise<T> {
     try {
-      return await this.writer.write(fn);
+      return await this.writer.write(() => {
+        const mark = this.uncommitted.length;
+        try {
+          return fn();
+        } catch (err) {
+          this.uncommitted.length = mark; // this write's savepoint was rolled back
+          throw err;
+        }
+      });
     } catch (err) {
       throw translate(err);
     }
+  }
+
+  private publish(): void {
+    const events = this.uncommitted;
+    this.uncommitted = [];
+    if (events.length === 0) return;
+    for (const l of this.listeners) l(events);
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   createJob(job: NewJob): Promise<CreateJobResult> {
     return this.write(() => {
       const now = Date.now();
       const res = this.jobs.create(job, now);
-      if (res.existing) return { ...res, events: [] };
-      const created = this.events.append({
+      if (res.existing) return res;
+      this.events.append({
         entityType: "job",
         operation: "create",
         eventName: "JobCreated",
@@ -87,7 +116,7 @@ export class SqliteStorage implements Storage {
         payload: { Name: job.name, Requestor: job.requestor, Tags: job.tags, RetryOf: job.retryOf ?? null },
         time: now,
       });
-      return { ...res, events: [created] };
+      return res;
     });
   }
 
@@ -123,11 +152,11 @@ export class SqliteStorage implements Storage {
     return this.events.getTargetSteps(jobId);
   }
 
-  addReport(report: NewReport): Promise<StoredEvent[]> {
+  addReport(report: NewReport): Promise<void> {
     return this.write(() => {
       const now = Date.now();
       this.reports.add(report, now);
-      const event = this.events.append({
+      this.events.append({
         entityType: "report",
         operation: "create",
         eventName: report.runId === 0 ? "FinalReport" : "RunReport",
@@ -136,7 +165,6 @@ export class SqliteStorage implements Storage {
         payload: { ReporterName: report.reporterName, Success: report.success, Data: report.data },
         time: now,
       });
-      return [event];
     });
   }
 
