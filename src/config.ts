@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_EVENT_TIMEOUT_MS } from "./api/api.js";
 import { OrdoError } from "./errors.js";
+import type { CrashPolicy } from "./jobmanager/recovery.js";
 import { DEFAULT_BODY_LIMIT } from "./listeners/http/server.js";
 import type { Durability } from "./storage/sqlite/sqlite-storage.js";
 import { parseDuration } from "./util/duration.js";
@@ -17,6 +18,10 @@ export interface RawConfig {
   durability?: string;
   logLevel?: string;
   lockTtl?: string;
+  maxRunningJobs?: number;
+  resumeJobs?: boolean;
+  onCrash?: string;
+  pauseTimeout?: string;
   /** Where relative paths in descriptors resolve from (default: the process's working directory). */
   cwd?: string;
 }
@@ -39,6 +44,12 @@ export interface OrdoConfig {
   durability: Durability;
   logLevel: string;
   lockTtlMs: number;
+  /** Jobs running at once; the rest wait in the queue. */
+  maxRunningJobs: number;
+  resumeJobs: boolean;
+  onCrash: CrashPolicy;
+  /** How long a shutdown waits for running jobs to pause before cancelling them. */
+  pauseTimeoutMs: number;
   /** Relative paths inside descriptors resolve from here. */
   cwd: string;
 }
@@ -71,6 +82,11 @@ export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
   const durability = raw.durability ?? "full";
   if (durability !== "full" && durability !== "normal")
     throw invalid("durability", `"${durability}" is not full or normal`);
+  const onCrash = raw.onCrash ?? "rerun";
+  if (onCrash !== "rerun" && onCrash !== "fail") throw invalid("on-crash", `"${onCrash}" is not rerun or fail`);
+  const maxRunningJobs = raw.maxRunningJobs ?? 1000;
+  if (!Number.isInteger(maxRunningJobs) || maxRunningJobs < 1)
+    throw invalid("max-running-jobs", "must be a positive integer");
   return Object.freeze({
     http: raw.httpAddr === false ? null : parseHostPort(raw.httpAddr ?? "127.0.0.1:8080", "http-addr"),
     grpc: raw.grpcAddr === false ? null : parseHostPort(raw.grpcAddr ?? "127.0.0.1:9090", "grpc-addr"),
@@ -82,6 +98,10 @@ export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
     durability,
     logLevel: raw.logLevel ?? "info",
     lockTtlMs: duration(raw.lockTtl, "lock-ttl", 30_000),
+    maxRunningJobs,
+    resumeJobs: raw.resumeJobs ?? true,
+    onCrash,
+    pauseTimeoutMs: duration(raw.pauseTimeout, "pause-timeout", 30_000),
     cwd: resolve(raw.cwd ?? process.cwd()),
   });
 }

@@ -16,6 +16,15 @@ export interface OrdoServer {
   /** Bound addresses by listener name, e.g. { http: "http://127.0.0.1:8080" }. */
   addresses: Record<string, string>;
   log: Logger;
+  /**
+   * Graceful shutdown. "pause" (SIGTERM/SIGINT): stop accepting work, pause running jobs with their resume
+   * state (cancelling what has not paused after the pause timeout). "drain" (SIGUSR1): stop accepting work and
+   * let running jobs finish. Then the listeners close (HTTP drains, gRPC streams end) and storage closes.
+   */
+  shutdown(mode: "pause" | "drain"): Promise<void>;
+  /** A second signal: cancel running jobs at once (the shutdown in progress then completes). */
+  escalate(): void;
+  /** shutdown("pause"). */
   close(): Promise<void>;
 }
 
@@ -31,6 +40,9 @@ export async function startServer(
     serverId: config.serverId,
     cwd: config.cwd,
     lockTtlMs: config.lockTtlMs,
+    maxRunningJobs: config.maxRunningJobs,
+    resumeJobs: config.resumeJobs,
+    onCrash: config.onCrash,
     log: log.child({ component: "jobmanager" }),
   });
   await jobManager.start(api);
@@ -46,20 +58,27 @@ export async function startServer(
   log.info({ addresses, serverId: config.serverId, db: config.dbPath }, "ordo serving");
 
   let closing: Promise<void> | undefined;
+  const shutdown = (mode: "pause" | "drain") => {
+    closing ??= (async () => {
+      log.info({ mode }, "shutting down");
+      if (mode === "drain") await jobManager.drain();
+      else await jobManager.pauseAll(config.pauseTimeoutMs);
+      abort.abort();
+      await Promise.allSettled(listeners.map((l) => l.close()));
+      await jobManager.close(config.pauseTimeoutMs);
+      await storage.close();
+      log.info("shut down");
+    })();
+    return closing;
+  };
   return {
     api,
     jobManager,
     storage,
     addresses,
     log,
-    close() {
-      closing ??= (async () => {
-        abort.abort();
-        await Promise.allSettled(listeners.map((l) => l.close()));
-        await jobManager.close();
-        await storage.close();
-      })();
-      return closing;
-    },
+    shutdown,
+    escalate: () => jobManager.cancelAll(),
+    close: () => shutdown("pause"),
   };
 }

@@ -139,6 +139,8 @@ export interface JobStatus {
   StartTime: string | null;
   EndTime: string | null;
   RetryOf: JobId | null;
+  /** 1-based place in the queue while the job waits for capacity; null once it runs. */
+  QueuePosition: number | null;
   RunStatuses: RunStatus[];
   JobReport: JobReport;
 }
@@ -162,6 +164,8 @@ export interface JobSummary {
   SubmitTime: string;
   StartTime: string | null;
   EndTime: string | null;
+  /** 1-based place in the queue while the job waits for capacity; null otherwise. */
+  QueuePosition: number | null;
 }
 
 export interface EventQuery {

@@ -1,14 +1,36 @@
-/** `ordo server`: serves the Api until a signal; shuts down gracefully (a second signal exits at once). */
+/**
+ * `ordo server`: serves the Api until a signal. SIGTERM/SIGINT pause running jobs (resumed at the next start),
+ * SIGUSR1 lets them finish first; a second signal cancels what still runs. Fatal errors shut down the same way.
+ */
 import closeWithGrace from "close-with-grace";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { compileConfig } from "../config.js";
 import { startServer } from "../server.js";
 
+interface ServerFlags {
+  httpAddr: string;
+  http: boolean;
+  grpcAddr: string;
+  grpc: boolean;
+  dataDir: string;
+  serverId?: string;
+  eventTimeout: string;
+  durability: string;
+  bodyLimit?: number;
+  logLevel: string;
+  maxRunningJobs: number;
+  resumeJobs: boolean;
+  onCrash: string;
+  pauseTimeout: string;
+}
+
+const int = (v: string) => Number.parseInt(v, 10);
+
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
-    .description("run the ordo server (HTTP on --http-addr, data in --data-dir)")
+    .description("run the ordo server (HTTP on --http-addr, gRPC on --grpc-addr, data in --data-dir)")
     .option("--http-addr <host:port>", "HTTP listen address", "127.0.0.1:8080")
     .option("--no-http", "do not serve HTTP")
     .option("--grpc-addr <host:port>", "gRPC listen address", "127.0.0.1:9090")
@@ -17,38 +39,51 @@ export function registerServerCommand(program: Command): void {
     .option("--server-id <id>", "server ID reported in responses (default: host name)")
     .option("--event-timeout <duration>", "bound on handing a request to the job manager and on its reply", "3s")
     .option("--durability <mode>", "full (fsync every commit) or normal", "full")
-    .option("--body-limit <bytes>", "largest request body accepted", (v) => Number.parseInt(v, 10))
+    .option("--body-limit <bytes>", "largest request body accepted", int)
+    .option("--max-running-jobs <n>", "jobs running at once; more wait in the queue", int, 1000)
+    .option("--no-resume-jobs", "leave paused jobs paused at start-up")
+    .option("--on-crash <policy>", "jobs a crash left running: rerun (the interrupted attempt) or fail", "rerun")
+    .option("--pause-timeout <duration>", "how long shutdown waits for jobs to pause before cancelling them", "30s")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
-    .action(
-      async (opts: {
-        httpAddr: string;
-        http: boolean;
-        grpcAddr: string;
-        grpc: boolean;
-        dataDir: string;
-        serverId?: string;
-        eventTimeout: string;
-        durability: string;
-        bodyLimit?: number;
-        logLevel: string;
-      }) => {
-        const config = compileConfig({
-          httpAddr: opts.http ? opts.httpAddr : false,
-          grpcAddr: opts.grpc ? opts.grpcAddr : false,
-          dataDir: opts.dataDir,
-          serverId: opts.serverId,
-          eventTimeout: opts.eventTimeout,
-          durability: opts.durability,
-          bodyLimit: opts.bodyLimit,
-          logLevel: opts.logLevel,
-        });
-        const log = pino({ level: config.logLevel });
-        const server = await startServer(config, log);
-        closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
-          if (err) log.error({ err }, "fatal error, shutting down");
-          else log.info({ signal }, "shutting down");
-          await server.close();
-        });
-      },
-    );
+    .action(async (opts: ServerFlags) => {
+      const config = compileConfig({
+        httpAddr: opts.http ? opts.httpAddr : false,
+        grpcAddr: opts.grpc ? opts.grpcAddr : false,
+        dataDir: opts.dataDir,
+        serverId: opts.serverId,
+        eventTimeout: opts.eventTimeout,
+        durability: opts.durability,
+        bodyLimit: opts.bodyLimit,
+        logLevel: opts.logLevel,
+        maxRunningJobs: opts.maxRunningJobs,
+        resumeJobs: opts.resumeJobs,
+        onCrash: opts.onCrash,
+        pauseTimeout: opts.pauseTimeout,
+      });
+      const log = pino({ level: config.logLevel });
+      const server = await startServer(config, log);
+      let signals = 0;
+      const onSignal = (mode: "pause" | "drain") => (signal: NodeJS.Signals) => {
+        signals++;
+        log.info({ signal }, signals === 1 ? `shutting down (${mode})` : "second signal: cancelling running jobs");
+        if (signals > 1) return server.escalate();
+        server.shutdown(mode).then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", onSignal("pause"));
+      process.on("SIGINT", onSignal("pause"));
+      process.on("SIGUSR1", onSignal("drain"));
+      // Uncaught errors: log, pause what runs, exit non-zero.
+      // Signals are handled above (a second one must cancel and record it, not exit at once).
+      const skip: closeWithGrace.AllEvents[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR2", "beforeExit"];
+      closeWithGrace({ delay: config.pauseTimeoutMs + 5000, logger: log, skip }, async ({ err }) => {
+        if (err) log.error({ err }, "fatal error, shutting down");
+        await server.shutdown("pause");
+      });
+    });
 }

@@ -15,8 +15,12 @@ export interface JobManagerContext {
   /** Relative paths in descriptors resolve from here. */
   cwd: string;
   runners: Map<JobId, JobRunner>;
-  /** Starts running a stored job. */
+  /** Runs a stored job, or queues it when the server is at capacity. */
   launch(jobId: JobId, job: ResolvedJob): void;
+  /** Takes a queued job out of the queue; false when it is not queued. */
+  dequeue(jobId: JobId): boolean;
+  /** 1-based place of a job in the queue, or null when it is not waiting. */
+  queuePosition(jobId: JobId): number | null;
 }
 
 export async function requireJob(ctx: JobManagerContext, jobId: JobId): Promise<JobRecord> {

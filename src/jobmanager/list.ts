@@ -16,5 +16,7 @@ export async function list(ctx: JobManagerContext, { request }: ApiEvent<"list">
   } catch (err) {
     throw new OrdoError("ORDO_ERR_ARGUMENT_INVALID", (err as Error).message, { field: "tags" });
   }
-  return ctx.storage.listJobs(query);
+  const jobs = await ctx.storage.listJobs(query);
+  for (const j of jobs) if (j.State === "JobStateUnknown") j.QueuePosition = ctx.queuePosition(j.JobID);
+  return jobs;
 }

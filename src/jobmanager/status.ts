@@ -109,6 +109,7 @@ export async function status(ctx: JobManagerContext, { request }: ApiEvent<"stat
     StartTime: iso(job.startTime),
     EndTime: iso(job.endTime),
     RetryOf: job.retryOf,
+    QueuePosition: ctx.queuePosition(job.id),
     RunStatuses: runStatuses,
     JobReport: report,
   };

@@ -22,6 +22,8 @@ export async function stop(ctx: JobManagerContext, { request }: ApiEvent<"stop">
     runner.interrupt("cancel", reason);
   } else {
     // Nothing runs it here (a paused or queued job): it ends now.
+    ctx.dequeue(job.id);
+    await ctx.storage.unlockAll(job.id);
     await ctx.sink.append({
       entityType: "job",
       operation: "update",

@@ -51,8 +51,15 @@ export interface StepContext extends PluginContext {
   label: string;
   target: Target;
   params: StepParameters;
-  /** Cancelled when the job is stopped, paused, or the server shuts down. */
+  /** Aborted when the job is cancelled: stop at once. */
   signal: AbortSignal;
+  /**
+   * Aborted when the job is being paused. A pausable step throws `new StepPaused(state)` with what it needs to
+   * continue; other steps may ignore it and finish (the pause waits for them, up to the pause timeout).
+   */
+  pauseSignal: AbortSignal;
+  /** The state a pausable step saved when it was paused, when the job resumes inside this step. */
+  resumeState: unknown;
   /** Expands Go-style templates (`{{ .FQDN }}`, `{{ StringVar "label.name" }}`) for this target. */
   expand(text: string): string;
   /** Emits one of the step's declared events for this target. */
@@ -61,9 +68,21 @@ export interface StepContext extends PluginContext {
   setVariable(name: string, value: unknown): Promise<void>;
 }
 
+/** Thrown by a pausable step when the job pauses; `state` is stored and handed back on resume. */
+export class StepPaused extends Error {
+  readonly state: unknown;
+  constructor(state: unknown) {
+    super("step paused");
+    this.name = "StepPaused";
+    this.state = state;
+  }
+}
+
 export interface Step {
   kind: "step";
   name: string;
+  /** The step saves its state on pause (see StepPaused) instead of running to its end. */
+  pausable?: boolean;
   /** Event names the step may emit; the registry rejects any other. */
   events: readonly string[];
   /** Throws an OrdoError naming `field` when the parameters are unusable. */

@@ -41,6 +41,8 @@ export interface JobRecord {
   startTime: number | null;
   endTime: number | null;
   retryOf: JobId | null;
+  /** JSON of a paused job's resume state. */
+  resumeState: string | null;
   tags: string[];
 }
 
@@ -74,6 +76,8 @@ export interface TestAttemptRecord {
   attempt: number;
   startTime: number;
   endTime: number | null;
+  /** Targets that failed the attempt, once it ended. */
+  failed: number | null;
 }
 
 export interface TargetStepRecord {
@@ -120,6 +124,11 @@ export interface Storage {
   getRuns(jobId: JobId): Promise<RunRecord[]>;
   getTestAttempts(jobId: JobId): Promise<TestAttemptRecord[]>;
   getTargetSteps(jobId: JobId): Promise<TargetStepRecord[]>;
+
+  /** Stores a paused job's resume state and its JobStatePaused event in one commit. */
+  pauseJob(jobId: JobId, resumeState: unknown, payload: unknown): Promise<void>;
+  /** Removes every target lock the job holds (for a job that will not run again). */
+  unlockAll(jobId: JobId): Promise<void>;
 
   /** Stores a report and its event in one commit. */
   addReport(report: NewReport): Promise<void>;

@@ -1,16 +1,19 @@
 /**
  * Runs one job: runs x tests x attempts, run reporters after each run, final reporters after a normal end.
  * Job state changes are events (JobStateStarted, JobStateCompleted...), so the log and the job row agree.
+ * A pause stops the job where it is and stores a ResumeState with the JobStatePaused event; `start(resume)`
+ * continues from one.
  */
 import type { JobId } from "../../api/types.js";
 import { sleep } from "../../plugins/params.js";
 import type { PluginRegistry } from "../../plugins/registry.js";
-import type { ReportResult, RunOutcome } from "../../plugins/types.js";
 import type { Storage } from "../../storage/storage.js";
 import type { ResolvedJob } from "../descriptor.js";
 import type { EventSink } from "./event-sink.js";
+import { finalReportInput, runOutcome } from "./outcomes.js";
+import { RESUME_STATE_VERSION, type ResumeState } from "./resume-state.js";
 import { interruption, JobInterrupted } from "./stop-reason.js";
-import { runTestAttempt } from "./test-runner.js";
+import { AttemptPaused, runTestAttempt } from "./test-runner.js";
 
 export interface JobRunnerDeps {
   storage: Storage;
@@ -20,14 +23,24 @@ export interface JobRunnerDeps {
   lockTtlMs: number;
 }
 
-/** The lifecycle of one runner; every change goes through `setState`. */
-export type RunnerState = "created" | "running" | "stopping" | "done";
+/** The lifecycle of one runner. */
+export type RunnerState = "created" | "running" | "pausing" | "cancelling" | "done";
+
+/** Thrown inside the runner when it has stopped for a pause at `state`. */
+class JobPaused extends Error {
+  readonly state: ResumeState;
+  constructor(state: ResumeState) {
+    super("job paused");
+    this.state = state;
+  }
+}
 
 export class JobRunner {
   readonly jobId: JobId;
   private readonly job: ResolvedJob;
   private readonly deps: JobRunnerDeps;
-  private readonly controller = new AbortController();
+  private readonly cancel = new AbortController();
+  private readonly pause = new AbortController();
   private state: RunnerState = "created";
   /** Settles when the runner has finished (whatever the outcome). */
   done: Promise<void> = Promise.resolve();
@@ -42,109 +55,149 @@ export class JobRunner {
     return this.state;
   }
 
-  start(): Promise<void> {
+  /** Starts the job, or continues it from a resume state; `note` is recorded with JobStateStarted. */
+  start(resume?: ResumeState, note?: Record<string, unknown>): Promise<void> {
     this.state = "running";
-    this.done = this.run().finally(() => {
+    this.done = this.run(resume, note).finally(() => {
       this.state = "done";
     });
     return this.done;
   }
 
-  /** Interrupts the job; the runner unwinds, releases its targets, and records the final state. */
+  /** Cancel: running steps are killed, targets released, JobStateCancelled recorded. Also escalates a pause. */
   interrupt(mode: "cancel" | "pause", message: string): void {
-    if (this.state !== "running") return;
-    this.state = "stopping";
-    this.controller.abort(new JobInterrupted(mode, message));
+    if (this.state === "done" || this.state === "created") return;
+    if (mode === "pause") {
+      if (this.state !== "running") return;
+      this.state = "pausing";
+      this.pause.abort(new JobInterrupted("pause", message));
+      return;
+    }
+    if (this.state === "cancelling") return;
+    this.state = "cancelling";
+    this.cancel.abort(new JobInterrupted("cancel", message));
   }
 
   private jobEvent(eventName: string, payload?: unknown) {
     return this.deps.sink.append({ entityType: "job", operation: "update", eventName, jobId: this.jobId, payload });
   }
 
-  private async run(): Promise<void> {
-    const signal = this.controller.signal;
+  private async run(resume: ResumeState | undefined, note: Record<string, unknown> | undefined): Promise<void> {
     try {
-      await this.jobEvent("JobStateStarted");
-      const runReports: ReportResult[][] = [];
-      for (let runId = 1; this.job.runs === 0 || runId <= this.job.runs; runId++) {
-        if (runId > 1 && this.job.runIntervalMs > 0) await sleep(this.job.runIntervalMs, signal);
-        if (signal.aborted) throw signal.reason;
-        runReports.push(await this.runOnce(runId, signal));
+      await this.jobEvent("JobStateStarted", resume ? { Resumed: true, RunID: resume.runId, ...note } : note);
+      for (let runId = resume?.runId ?? 1; this.job.runs === 0 || runId <= this.job.runs; runId++) {
+        const here = resume?.runId === runId ? resume : undefined;
+        if (!here || here.phase === "run-interval") {
+          const interval = runId > 1 ? this.job.runIntervalMs : 0;
+          const until = here?.waitUntil ?? Date.now() + interval;
+          await this.waitUntil(until, {
+            version: RESUME_STATE_VERSION,
+            runId,
+            testIndex: 0,
+            attempt: 0,
+            phase: "run-interval",
+            waitUntil: until,
+          });
+          await this.deps.sink.append({
+            entityType: "run",
+            operation: "create",
+            eventName: "RunStarted",
+            jobId: this.jobId,
+            runId,
+          });
+        }
+        await this.runTests(runId, here?.phase === "run-interval" ? undefined : here);
+        await this.deps.sink.append({
+          entityType: "run",
+          operation: "update",
+          eventName: "RunEnded",
+          jobId: this.jobId,
+          runId,
+        });
+        await this.runReports(runId);
       }
-      await this.finalReports(runReports);
+      await this.finalReports();
       await this.jobEvent("JobStateCompleted");
     } catch (err) {
-      const stop = interruption(signal);
-      if (stop?.mode === "cancel") await this.jobEvent("JobStateCancelled", { Reason: stop.message });
-      else if (stop?.mode === "pause") await this.jobEvent("JobStatePaused", { Reason: stop.message });
-      else await this.jobEvent("JobStateFailed", { Error: err instanceof Error ? err.message : String(err) });
+      await this.recordEnd(err);
     }
   }
 
-  private async runOnce(runId: number, signal: AbortSignal): Promise<ReportResult[]> {
-    await this.deps.sink.append({
-      entityType: "run",
-      operation: "create",
-      eventName: "RunStarted",
-      jobId: this.jobId,
-      runId,
-    });
-    const outcome: RunOutcome = { jobId: this.jobId, runId, tests: [] };
-    for (const test of this.job.tests) {
-      for (let attempt = 0; ; attempt++) {
+  private async recordEnd(err: unknown): Promise<void> {
+    const stop = interruption(this.cancel.signal);
+    if (stop) await this.jobEvent("JobStateCancelled", { Reason: stop.message });
+    else if (err instanceof JobPaused) {
+      const reason = interruption(this.pause.signal)?.message ?? "paused";
+      await this.deps.storage.pauseJob(this.jobId, err.state, { Reason: reason, RunID: err.state.runId });
+    } else await this.jobEvent("JobStateFailed", { Error: err instanceof Error ? err.message : String(err) });
+  }
+
+  /** Sleeps until `until`; a pause during the wait stops the job with `state`, a cancel aborts it. */
+  private async waitUntil(until: number, state: ResumeState): Promise<void> {
+    if (this.pause.signal.aborted) throw new JobPaused(state);
+    try {
+      await sleep(Math.max(0, until - Date.now()), AbortSignal.any([this.cancel.signal, this.pause.signal]));
+    } catch (err) {
+      if (!this.cancel.signal.aborted && this.pause.signal.aborted) throw new JobPaused(state);
+      throw err;
+    }
+  }
+
+  private async runTests(runId: number, resume: ResumeState | undefined): Promise<void> {
+    const deps = {
+      ...this.deps,
+      signal: this.cancel.signal,
+      pauseSignal: this.pause.signal,
+      acquireTimeoutMs: this.job.acquireTimeoutMs,
+      releaseTimeoutMs: this.job.releaseTimeoutMs,
+    };
+    for (let testIndex = resume?.testIndex ?? 0; testIndex < this.job.tests.length; testIndex++) {
+      const test = this.job.tests[testIndex] as (typeof this.job.tests)[number];
+      const here = resume?.testIndex === testIndex ? resume : undefined;
+      for (let attempt = here?.attempt ?? 0; ; attempt++) {
+        const state: ResumeState = { version: RESUME_STATE_VERSION, runId, testIndex, attempt, phase: "attempt" };
+        const resumed = here?.attempt === attempt ? here : undefined;
+        if (resumed?.phase === "retry-interval") await this.waitUntil(resumed.waitUntil ?? 0, resumed);
+        if (this.pause.signal.aborted) throw new JobPaused(state);
         const at = { jobId: this.jobId, runId, testName: test.testName, testAttempt: attempt };
-        const targets = await runTestAttempt(
-          test,
-          this.deps.registry,
-          {
-            ...this.deps,
-            signal,
-            acquireTimeoutMs: this.job.acquireTimeoutMs,
-            releaseTimeoutMs: this.job.releaseTimeoutMs,
-          },
-          at,
-        );
-        const failed = targets.some((t) => t.error !== null);
-        if (!failed || attempt >= test.numRetries) {
-          outcome.tests.push({ testName: test.testName, attempt, targets });
-          break;
+        let targets: Awaited<ReturnType<typeof runTestAttempt>>;
+        try {
+          targets = await runTestAttempt(
+            test,
+            deps,
+            at,
+            resumed?.phase === "attempt" ? resumed.attemptState : undefined,
+          );
+        } catch (err) {
+          if (err instanceof AttemptPaused)
+            throw new JobPaused({ ...state, ...(err.state ? { attemptState: err.state } : {}) });
+          throw err;
         }
-        if (test.retryIntervalMs > 0) await sleep(test.retryIntervalMs, signal);
+        if (!targets.some((t) => t.error !== null) || attempt >= test.numRetries) break;
+        const until = Date.now() + test.retryIntervalMs;
+        await this.waitUntil(until, { ...state, attempt: attempt + 1, phase: "retry-interval", waitUntil: until });
       }
     }
-    await this.deps.sink.append({
-      entityType: "run",
-      operation: "update",
-      eventName: "RunEnded",
-      jobId: this.jobId,
-      runId,
-    });
-    const results: ReportResult[] = [];
+  }
+
+  private async runReports(runId: number): Promise<void> {
+    const outcome = await runOutcome(this.deps.storage, this.jobId, runId, this.job);
     for (const r of this.job.runReporters) {
       const plugin = this.deps.registry.reporter(r.name);
       if (!plugin) throw new Error(`reporter "${r.name}" is not registered`);
       const result = plugin.runReport(r.parameters, outcome);
-      await this.addReport(runId, r.name, result);
-      results.push(result);
+      await this.deps.storage.addReport({ jobId: this.jobId, runId, reporterName: r.name, ...result });
     }
-    return results;
   }
 
-  private async finalReports(runReports: ReportResult[][]): Promise<void> {
+  private async finalReports(): Promise<void> {
+    if (this.job.finalReporters.length === 0) return;
+    const runReports = await finalReportInput(this.deps.storage, this.jobId);
     for (const r of this.job.finalReporters) {
       const plugin = this.deps.registry.reporter(r.name);
       if (!plugin) throw new Error(`reporter "${r.name}" is not registered`);
-      await this.addReport(0, r.name, plugin.finalReport(r.parameters, runReports));
+      const result = plugin.finalReport(r.parameters, runReports);
+      await this.deps.storage.addReport({ jobId: this.jobId, runId: 0, reporterName: r.name, ...result });
     }
-  }
-
-  private async addReport(runId: number, reporterName: string, result: ReportResult): Promise<void> {
-    await this.deps.storage.addReport({
-      jobId: this.jobId,
-      runId,
-      reporterName,
-      success: result.success,
-      data: result.data,
-    });
   }
 }

@@ -58,6 +58,13 @@ export class TargetLease {
     this.refresher.unref();
   }
 
+  /** Pausing: stops refreshing the locks without releasing them; the resumed job locks the same targets again. */
+  suspend(): void {
+    assert.equal(this.released, false, "a released lease cannot be suspended");
+    this.released = true;
+    clearInterval(this.refresher);
+  }
+
   /** Releases through the target manager (bounded by the release timeout), unlocks, and records TargetReleased. */
   async release(): Promise<void> {
     assert.equal(this.released, false, "targets are released exactly once");
@@ -89,14 +96,26 @@ export class TargetLease {
   }
 }
 
-export async function acquireTargets(
-  test: ResolvedTest,
-  tm: TargetManager,
+/** Locks every target for the job, waiting while another job holds one, until the deadline. */
+async function lockAll(
+  targets: Target[],
+  deadline: number,
   deps: TargetDeps,
   at: TestCoordinates,
-): Promise<TargetLease> {
-  const deadline = Date.now() + deps.acquireTimeoutMs;
-  const fail = async (message: string): Promise<never> => {
+  fail: (message: string) => Promise<never>,
+): Promise<void> {
+  const ids = targets.map((t) => t.ID);
+  for (;;) {
+    const busy = await deps.storage.lockTargets(at.jobId, ids, deps.lockTtlMs);
+    if (busy.length === 0) return;
+    if (Date.now() + LOCK_RETRY_MS > deadline)
+      await fail(`targets ${busy.join(", ")} stayed locked by another job for ${deps.acquireTimeoutMs}ms`);
+    await sleep(LOCK_RETRY_MS, deps.signal);
+  }
+}
+
+function acquireFailure(deps: TargetDeps, at: TestCoordinates) {
+  return async (message: string): Promise<never> => {
     await deps.sink.append({
       entityType: "target",
       operation: "update",
@@ -106,6 +125,29 @@ export async function acquireTargets(
     });
     throw new TargetAcquireError(message);
   };
+}
+
+/** A resumed attempt takes back the targets it held when it paused (no new TargetAcquired events). */
+export async function relockTargets(
+  targets: Target[],
+  test: ResolvedTest,
+  tm: TargetManager,
+  deps: TargetDeps,
+  at: TestCoordinates,
+): Promise<TargetLease> {
+  await lockAll(targets, Date.now() + deps.acquireTimeoutMs, deps, at, acquireFailure(deps, at));
+  return new TargetLease(targets, deps, at, tm, test);
+}
+
+export async function acquireTargets(
+  test: ResolvedTest,
+  tm: TargetManager,
+  deps: TargetDeps,
+  at: TestCoordinates,
+): Promise<TargetLease> {
+  const deadline = Date.now() + deps.acquireTimeoutMs;
+  const fail = acquireFailure(deps, at);
+
   let targets: Target[];
   try {
     targets = await pTimeout(tm.acquire(test.acquireParameters, { ...deps, jobId: at.jobId }), {
@@ -117,14 +159,7 @@ export async function acquireTargets(
     if (deps.signal.aborted) throw deps.signal.reason;
     return fail(`acquire: ${(err as Error).message}`);
   }
-  const ids = targets.map((t) => t.ID);
-  for (;;) {
-    const busy = await deps.storage.lockTargets(at.jobId, ids, deps.lockTtlMs);
-    if (busy.length === 0) break;
-    if (Date.now() + LOCK_RETRY_MS > deadline)
-      return fail(`targets ${busy.join(", ")} stayed locked by another job for ${deps.acquireTimeoutMs}ms`);
-    await sleep(LOCK_RETRY_MS, deps.signal);
-  }
+  await lockAll(targets, deadline, deps, at, fail);
   const lease = new TargetLease(targets, deps, at, tm, test);
   try {
     await deps.sink.append(

@@ -2,13 +2,16 @@
  * One attempt of one test: targets acquired and locked, each target walked through the steps on its own
  * (TargetIn, the step, then TargetOut or TargetErr; a failed target leaves the pipeline), then the cleanup
  * steps for every target under "<TestName> [CLEANUP]", then the targets released.
+ * A pause stops each target at a step boundary (or inside a pausable step) and keeps the targets locked;
+ * the attempt then throws AttemptPaused with every target's position.
  */
 import type { Target } from "../../api/types.js";
 import type { PluginRegistry } from "../../plugins/registry.js";
-import type { StepDescriptor } from "../../plugins/types.js";
+import { type StepDescriptor, StepPaused } from "../../plugins/types.js";
 import type { ResolvedTest } from "../descriptor.js";
 import { Template } from "../template.js";
-import { acquireTargets, type TargetDeps, type TestCoordinates } from "./targets.js";
+import type { AttemptState, TargetPosition } from "./resume-state.js";
+import { acquireTargets, relockTargets, type TargetDeps, type TargetLease, type TestCoordinates } from "./targets.js";
 
 export interface TargetOutcome {
   target: Target;
@@ -19,25 +22,34 @@ export const CLEANUP_SUFFIX = " [CLEANUP]";
 
 export class FrameworkError extends Error {}
 
-/** Variables emitted by steps, per target: label -> name -> value. */
-type Variables = Map<string, Map<string, unknown>>;
+/** The attempt stopped for a pause; `state` says where every target is (absent: start the attempt afresh). */
+export class AttemptPaused extends Error {
+  readonly state: AttemptState | undefined;
+  constructor(state: AttemptState | undefined) {
+    super("attempt paused");
+    this.state = state;
+  }
+}
+
+export interface AttemptDeps extends TargetDeps {
+  registry: PluginRegistry;
+  pauseSignal: AbortSignal;
+}
+
+type StepResult = { kind: "out" } | { kind: "err"; error: string } | { kind: "paused"; state: unknown };
 
 async function runStep(
   step: StepDescriptor,
   target: Target,
-  vars: Variables,
-  registry: PluginRegistry,
-  deps: TargetDeps,
+  pos: TargetPosition,
+  deps: AttemptDeps,
   at: TestCoordinates,
-): Promise<string | null> {
-  const plugin = registry.step(step.name);
+): Promise<StepResult> {
+  const plugin = deps.registry.step(step.name);
   if (!plugin) throw new FrameworkError(`step plugin "${step.name}" is not registered`);
   const where = { ...at, stepLabel: step.label, target };
-  await deps.sink.append({ entityType: "step", operation: "update", eventName: "TargetIn", ...where });
-  const scope = {
-    target,
-    variable: (label: string, name: string) => vars.get(label)?.get(name),
-  };
+  if (!pos.inStep) await deps.sink.append({ entityType: "step", operation: "update", eventName: "TargetIn", ...where });
+  const scope = { target, variable: (label: string, name: string) => pos.vars[label]?.[name] };
   try {
     await plugin.run({
       ...at,
@@ -46,6 +58,8 @@ async function runStep(
       target,
       params: step.parameters,
       signal: deps.signal,
+      pauseSignal: deps.pauseSignal,
+      resumeState: pos.inStep ? pos.stepState : undefined,
       expand: (text) => new Template(text).render(scope),
       emit: async (eventName, payload) => {
         if (!plugin.events.includes(eventName))
@@ -53,12 +67,7 @@ async function runStep(
         await deps.sink.append({ entityType: "step", operation: "create", eventName, ...where, payload });
       },
       setVariable: async (name, value) => {
-        let byName = vars.get(step.label);
-        if (!byName) {
-          byName = new Map();
-          vars.set(step.label, byName);
-        }
-        byName.set(name, value);
+        pos.vars[step.label] = { ...pos.vars[step.label], [name]: value };
         await deps.sink.append({
           entityType: "step",
           operation: "create",
@@ -70,57 +79,112 @@ async function runStep(
     });
   } catch (err) {
     if (deps.signal.aborted) throw deps.signal.reason;
+    if (err instanceof StepPaused) return { kind: "paused", state: err.state };
     if (err instanceof FrameworkError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
+    const error = err instanceof Error ? err.message : String(err);
     await deps.sink.append({
       entityType: "step",
       operation: "update",
       eventName: "TargetErr",
       ...where,
-      payload: { Error: message },
+      payload: { Error: error },
     });
-    return message;
+    return { kind: "err", error };
   }
   await deps.sink.append({ entityType: "step", operation: "update", eventName: "TargetOut", ...where });
-  return null;
+  return { kind: "out" };
 }
 
+/** Walks one target from its position to the end of `steps`; updates `pos` as it goes. Returns false when paused. */
 async function walk(
   steps: StepDescriptor[],
   target: Target,
-  registry: PluginRegistry,
-  deps: TargetDeps,
+  pos: TargetPosition,
+  deps: AttemptDeps,
   at: TestCoordinates,
-): Promise<TargetOutcome> {
-  const vars: Variables = new Map();
-  for (const step of steps) {
-    const error = await runStep(step, target, vars, registry, deps, at);
-    if (error !== null) return { target, error };
+): Promise<boolean> {
+  while (pos.index < steps.length) {
+    if (deps.pauseSignal.aborted && !pos.inStep) return false;
+    const result = await runStep(steps[pos.index] as StepDescriptor, target, pos, deps, at);
+    if (result.kind === "paused") {
+      Object.assign(pos, { inStep: true, stepState: result.state });
+      return false;
+    }
+    Object.assign(pos, { index: pos.index + 1, inStep: false, stepState: undefined });
+    if (result.kind === "err") {
+      if (pos.phase === "steps") pos.error = result.error;
+      pos.index = steps.length; // a failed target leaves the pipeline
+    }
   }
-  return { target, error: null };
+  if (pos.phase === "steps" && pos.error === undefined) pos.error = null;
+  return true;
 }
 
-/** Runs one attempt; resolves with each target's outcome. Throws on framework errors and interruptions. */
+async function takeTargets(
+  test: ResolvedTest,
+  deps: AttemptDeps,
+  at: TestCoordinates,
+  resume: AttemptState | undefined,
+): Promise<TargetLease> {
+  const tm = deps.registry.targetManager(test.targetManager);
+  if (!tm) throw new FrameworkError(`target manager "${test.targetManager}" is not registered`);
+  // Waiting for targets is also cut short by a pause: the attempt then starts afresh (or re-locks) on resume.
+  const either = { ...deps, signal: AbortSignal.any([deps.signal, deps.pauseSignal]) };
+  try {
+    if (resume) return await relockTargets(resume.targets, test, tm, either, at);
+    await deps.sink.append({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
+    return await acquireTargets(test, tm, either, at);
+  } catch (err) {
+    if (!deps.signal.aborted && deps.pauseSignal.aborted) throw new AttemptPaused(resume);
+    throw err;
+  }
+}
+
+/** Like Promise.all, but waits for every walker to stop before rethrowing the first failure. */
+async function allWalkers(walkers: Promise<boolean>[]): Promise<boolean[]> {
+  const settled = await Promise.allSettled(walkers);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<boolean>).value);
+}
+
+/** Runs (or resumes) one attempt; resolves with each target's outcome of the test's steps. */
 export async function runTestAttempt(
   test: ResolvedTest,
-  registry: PluginRegistry,
-  deps: TargetDeps,
+  deps: AttemptDeps,
   at: TestCoordinates,
+  resume?: AttemptState,
 ): Promise<TargetOutcome[]> {
-  const tm = registry.targetManager(test.targetManager);
-  if (!tm) throw new FrameworkError(`target manager "${test.targetManager}" is not registered`);
-  await deps.sink.append({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
-  const lease = await acquireTargets(test, tm, deps, at);
-  let outcomes: TargetOutcome[];
+  const lease = await takeTargets(test, deps, at, resume);
+  const positions: Record<string, TargetPosition> = {};
+  for (const t of lease.targets)
+    positions[t.ID] = resume?.positions[t.ID] ?? { phase: "steps", index: 0, inStep: false, vars: {} };
+  const cleanupAt = { ...at, testName: at.testName + CLEANUP_SUFFIX };
+  const paused = () => new AttemptPaused({ targets: lease.targets, positions });
+  let done = false;
   try {
-    outcomes = await Promise.all(lease.targets.map((t) => walk(test.steps, t, registry, deps, at)));
-    if (test.cleanupSteps.length > 0) {
-      const cleanupAt = { ...at, testName: at.testName + CLEANUP_SUFFIX };
-      await Promise.all(lease.targets.map((t) => walk(test.cleanupSteps, t, registry, deps, cleanupAt)));
+    const mains = await allWalkers(
+      lease.targets.map((t) => {
+        const pos = positions[t.ID] as TargetPosition;
+        return pos.phase === "steps" ? walk(test.steps, t, pos, deps, at) : Promise.resolve(true);
+      }),
+    );
+    if (mains.includes(false)) throw paused();
+    for (const pos of Object.values(positions)) {
+      if (pos.phase === "steps")
+        Object.assign(pos, { phase: "cleanup", index: 0, inStep: false, stepState: undefined });
     }
+    const cleanups = await allWalkers(
+      lease.targets.map((t) => walk(test.cleanupSteps, t, positions[t.ID] as TargetPosition, deps, cleanupAt)),
+    );
+    if (cleanups.includes(false)) throw paused();
+    done = true;
   } finally {
-    await lease.release();
+    // A paused attempt keeps its targets locked; anything else (done, failed, cancelled) releases them.
+    if (done || !deps.pauseSignal.aborted || deps.signal.aborted) await lease.release();
+    else lease.suspend();
   }
+  const outcomes = lease.targets.map((target) => ({ target, error: positions[target.ID]?.error ?? null }));
   const failed = outcomes.filter((o) => o.error !== null).length;
   await deps.sink.append({
     entityType: "test",

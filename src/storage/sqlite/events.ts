@@ -5,6 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import { type EventQuery, isJobStateName, type JobId, type Target, TERMINAL_STATES } from "../../api/types.js";
+import { redactSecrets } from "../../events/redact.js";
 import type {
   EntityType,
   NewEvent,
@@ -16,7 +17,7 @@ import type {
 } from "../storage.js";
 import type { JobStatements } from "./jobs.js";
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   time: number;
   entity_type: string;
@@ -31,7 +32,7 @@ interface EventRow {
   payload: string | null;
 }
 
-function toStored(r: EventRow): StoredEvent {
+export function toStored(r: EventRow): StoredEvent {
   return {
     seq: r.seq,
     time: r.time,
@@ -81,14 +82,14 @@ export class EventStatements {
       "INSERT OR REPLACE INTO test_attempts (job_id, run_id, test_name, attempt, start_time) VALUES (?, ?, ?, ?, ?)",
     );
     this.attemptEnd = db.prepare(
-      "UPDATE test_attempts SET end_time = ? WHERE job_id = ? AND run_id = ? AND test_name = ? AND attempt = ?",
+      "UPDATE test_attempts SET end_time = ?, failed = ? WHERE job_id = ? AND run_id = ? AND test_name = ? AND attempt = ?",
     );
     this.targetIn = db.prepare(`INSERT OR REPLACE INTO target_steps (job_id, run_id, test_name, attempt, step_label,
       target_id, target, in_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.targetOut = db.prepare(`UPDATE target_steps SET out_time = ?, error = ? WHERE job_id = ? AND run_id = ?
       AND test_name = ? AND attempt = ? AND step_label = ? AND target_id = ?`);
     this.runs = db.prepare("SELECT run_id, start_time, end_time FROM runs WHERE job_id = ? ORDER BY run_id");
-    this.attempts = db.prepare(`SELECT run_id, test_name, attempt, start_time, end_time FROM test_attempts
+    this.attempts = db.prepare(`SELECT run_id, test_name, attempt, start_time, end_time, failed FROM test_attempts
       WHERE job_id = ? ORDER BY run_id, start_time, attempt`);
     this.targetSteps = db.prepare(`SELECT run_id, test_name, attempt, step_label, target, in_time, out_time, error
       FROM target_steps WHERE job_id = ? ORDER BY run_id, test_name, attempt, in_time`);
@@ -98,7 +99,8 @@ export class EventStatements {
   append(e: NewEvent): StoredEvent {
     const time = e.time ?? Date.now();
     const target = e.target ? JSON.stringify(e.target) : null;
-    const payload = e.payload === undefined ? null : JSON.stringify(e.payload);
+    const redacted = redactSecrets(e.payload); // the single write path: secrets never reach the log
+    const payload = redacted === undefined ? null : JSON.stringify(redacted);
     const info = this.insert.run(
       time,
       e.entityType,
@@ -126,13 +128,15 @@ export class EventStatements {
       testAttempt: e.testAttempt ?? null,
       stepLabel: e.stepLabel ?? null,
       target: e.target ?? null,
-      payload: e.payload ?? null,
+      payload: redacted ?? null,
     };
     this.appended(stored);
     return stored;
   }
 
   private project(e: NewEvent, time: number, target: string | null): void {
+    // Forwarded (eventsource) and trigger entries describe no job of this server: they change no state rows.
+    if (e.entityType === "eventsource" || e.entityType === "trigger") return;
     const name = e.eventName;
     if (isJobStateName(name)) {
       this.jobs.updateState(
@@ -156,7 +160,7 @@ export class EventStatements {
         this.attemptStart.run(...key, time);
         break;
       case "TestAttemptEnded":
-        this.attemptEnd.run(time, ...key);
+        this.attemptEnd.run(time, (e.payload as { Failed?: number } | undefined)?.Failed ?? null, ...key);
         break;
       case "TargetIn":
         this.targetIn.run(...key, e.stepLabel ?? "", e.target?.ID ?? "", target ?? "{}", time);
@@ -199,13 +203,21 @@ export class EventStatements {
   }
 
   getTestAttempts(jobId: JobId): TestAttemptRecord[] {
-    type Row = { run_id: number; test_name: string; attempt: number; start_time: number; end_time: number | null };
+    type Row = {
+      run_id: number;
+      test_name: string;
+      attempt: number;
+      start_time: number;
+      end_time: number | null;
+      failed: number | null;
+    };
     return (this.attempts.all(jobId) as Row[]).map((r) => ({
       runId: r.run_id,
       testName: r.test_name,
       attempt: r.attempt,
       startTime: r.start_time,
       endTime: r.end_time,
+      failed: r.failed,
     }));
   }
 

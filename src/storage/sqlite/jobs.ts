@@ -16,6 +16,7 @@ interface JobRow {
   start_time: number | null;
   end_time: number | null;
   retry_of: number | null;
+  resume_state: string | null;
   tags: string | null;
 }
 
@@ -35,6 +36,7 @@ function toRecord(r: JobRow): JobRecord {
     startTime: r.start_time,
     endTime: r.end_time,
     retryOf: r.retry_of,
+    resumeState: r.resume_state,
     tags: r.tags ? r.tags.split(",").sort() : [],
   };
 }
@@ -50,6 +52,7 @@ export function toSummary(r: JobRecord): JobSummary {
     SubmitTime: new Date(r.submitTime).toISOString(),
     StartTime: iso(r.startTime),
     EndTime: iso(r.endTime),
+    QueuePosition: null,
   };
 }
 
@@ -59,6 +62,7 @@ export class JobStatements {
   private readonly byId: Database.Statement;
   private readonly byKey: Database.Statement;
   private readonly setState: Database.Statement;
+  private readonly setResume: Database.Statement;
   private readonly db: Database.Database;
 
   constructor(db: Database.Database) {
@@ -71,7 +75,9 @@ export class JobStatements {
     // Start time is set by the first JobStateStarted; end time by any terminal state.
     this.setState = db.prepare(`UPDATE jobs SET state = @state, state_err = @err,
       start_time = CASE WHEN @state = 'JobStateStarted' AND start_time IS NULL THEN @time ELSE start_time END,
-      end_time = CASE WHEN @terminal THEN @time ELSE end_time END WHERE id = @id`);
+      end_time = CASE WHEN @terminal THEN @time ELSE end_time END,
+      resume_state = CASE WHEN @state = 'JobStatePaused' THEN resume_state ELSE NULL END WHERE id = @id`);
+    this.setResume = db.prepare("UPDATE jobs SET resume_state = ? WHERE id = ?");
   }
 
   /** Inside a transaction. Returns the existing job's ID when the idempotency key is already used. */
@@ -103,6 +109,11 @@ export class JobStatements {
 
   updateState(id: JobId, state: JobStateName, err: string, time: number, terminal: boolean): void {
     this.setState.run({ id, state, err, time, terminal: terminal ? 1 : 0 });
+  }
+
+  /** Inside a transaction, before the JobStatePaused event. */
+  saveResumeState(id: JobId, state: unknown): void {
+    this.setResume.run(JSON.stringify(state), id);
   }
 
   list(q: JobQuery): JobRecord[] {

@@ -7,6 +7,7 @@ export class LockStatements {
   private readonly upsert: Database.Statement;
   private readonly refresh: Database.Statement;
   private readonly remove: Database.Statement;
+  private readonly removeAll: Database.Statement;
 
   constructor(db: Database.Database) {
     this.holder = db.prepare("SELECT job_id, expires_at FROM target_locks WHERE target_id = ?");
@@ -14,6 +15,7 @@ export class LockStatements {
       ON CONFLICT(target_id) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at`);
     this.refresh = db.prepare("UPDATE target_locks SET expires_at = ? WHERE target_id = ? AND job_id = ?");
     this.remove = db.prepare("DELETE FROM target_locks WHERE target_id = ? AND job_id = ?");
+    this.removeAll = db.prepare("DELETE FROM target_locks WHERE job_id = ?");
   }
 
   /** Inside a transaction: all or nothing. Returns the targets held by other jobs (empty = locked). */
@@ -29,6 +31,10 @@ export class LockStatements {
 
   refreshAll(jobId: JobId, targetIds: string[], ttlMs: number, now: number): void {
     for (const id of targetIds) this.refresh.run(now + ttlMs, id, jobId);
+  }
+
+  unlockJob(jobId: JobId): void {
+    this.removeAll.run(jobId);
   }
 
   unlock(jobId: JobId, targetIds: string[]): void {

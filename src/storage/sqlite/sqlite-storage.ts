@@ -152,6 +152,17 @@ export class SqliteStorage implements Storage {
     return this.events.getTargetSteps(jobId);
   }
 
+  pauseJob(jobId: JobId, resumeState: unknown, payload: unknown): Promise<void> {
+    return this.write(() => {
+      this.jobs.saveResumeState(jobId, resumeState);
+      this.events.append({ entityType: "job", operation: "update", eventName: "JobStatePaused", jobId, payload });
+    });
+  }
+
+  unlockAll(jobId: JobId): Promise<void> {
+    return this.write(() => this.locks.unlockJob(jobId));
+  }
+
   addReport(report: NewReport): Promise<void> {
     return this.write(() => {
       const now = Date.now();
