@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { API_VERSION } from "../api/types.js";
 import { registerClientCommands } from "./client-commands.js";
+import { registerEventsCommand } from "./events-command.js";
 import { registerServerCommand } from "./server-command.js";
 
 const program = new Command("ordo")
@@ -10,4 +11,5 @@ const program = new Command("ordo")
   .version(`ordo (API version ${API_VERSION})`, "-V, --cli-version");
 registerServerCommand(program);
 registerClientCommands(program);
+registerEventsCommand(program);
 await program.parseAsync(process.argv);

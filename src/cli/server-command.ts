@@ -5,8 +5,7 @@
 import closeWithGrace from "close-with-grace";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { compileConfig } from "../config.js";
-import { startServer } from "../server.js";
+import type { OrdoServer } from "../server.js";
 
 interface ServerFlags {
   httpAddr: string;
@@ -46,6 +45,8 @@ export function registerServerCommand(program: Command): void {
     .option("--pause-timeout <duration>", "how long shutdown waits for jobs to pause before cancelling them", "30s")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .action(async (opts: ServerFlags) => {
+      // Loaded here, not at the top: client commands share this binary and need none of the server stack.
+      const [{ compileConfig }, { startServer }] = await Promise.all([import("../config.js"), import("../server.js")]);
       const config = compileConfig({
         httpAddr: opts.http ? opts.httpAddr : false,
         grpcAddr: opts.grpc ? opts.grpcAddr : false,
@@ -61,23 +62,35 @@ export function registerServerCommand(program: Command): void {
         pauseTimeout: opts.pauseTimeout,
       });
       const log = pino({ level: config.logLevel });
-      const server = await startServer(config, log);
+      // Signals are handled from before start-up: one arriving after recovery has resumed jobs but before the
+      // listeners are up must pause those jobs once the server is up, not kill the process (a "crash" that would
+      // re-run their attempts at the next start).
+      let server: OrdoServer | undefined;
+      let early: "pause" | "drain" | undefined;
       let signals = 0;
-      const onSignal = (mode: "pause" | "drain") => (signal: NodeJS.Signals) => {
-        signals++;
-        log.info({ signal }, signals === 1 ? `shutting down (${mode})` : "second signal: cancelling running jobs");
-        if (signals > 1) return server.escalate();
-        server.shutdown(mode).then(
+      const shutdown = (up: OrdoServer, mode: "pause" | "drain") =>
+        up.shutdown(mode).then(
           () => process.exit(0),
           (err: unknown) => {
             log.error({ err }, "shutdown failed");
             process.exit(1);
           },
         );
+      const onSignal = (mode: "pause" | "drain") => (signal: NodeJS.Signals) => {
+        signals++;
+        log.info({ signal }, signals === 1 ? `shutting down (${mode})` : "second signal: cancelling running jobs");
+        if (!server) early ??= mode;
+        else if (signals > 1) server.escalate();
+        else shutdown(server, mode);
       };
       process.on("SIGTERM", onSignal("pause"));
       process.on("SIGINT", onSignal("pause"));
       process.on("SIGUSR1", onSignal("drain"));
+      server = await startServer(config, log);
+      if (early) {
+        shutdown(server, early);
+        if (signals > 1) server.escalate();
+      }
       // Uncaught errors: log, pause what runs, exit non-zero.
       // Signals are handled above (a second one must cancel and record it, not exit at once).
       const skip: closeWithGrace.AllEvents[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR2", "beforeExit"];

@@ -204,7 +204,10 @@ async function resolveTest(
 /** Validates and resolves a parsed descriptor. */
 export async function resolveDescriptor(doc: Obj, registry: PluginRegistry, ctx: PluginContext): Promise<ResolvedJob> {
   const version = field(doc, "Version");
-  if (version !== undefined && version !== null && String(version) !== DESCRIPTOR_VERSION)
+  // YAML reads an unquoted `Version: 1.0` as the number 1; ConTest (a string field) accepts it as written.
+  const versionOk =
+    version === undefined || version === null || String(version) === DESCRIPTOR_VERSION || version === 1;
+  if (!versionOk)
     throw invalidDescriptor(
       "Version",
       `unsupported version ${JSON.stringify(version)}: this server accepts "${DESCRIPTOR_VERSION}"`,

@@ -108,9 +108,9 @@ async function lockAll(
   for (;;) {
     const busy = await deps.storage.lockTargets(at.jobId, ids, deps.lockTtlMs);
     if (busy.length === 0) return;
-    if (Date.now() + LOCK_RETRY_MS > deadline)
+    if (Date.now() >= deadline)
       await fail(`targets ${busy.join(", ")} stayed locked by another job for ${deps.acquireTimeoutMs}ms`);
-    await sleep(LOCK_RETRY_MS, deps.signal);
+    await sleep(Math.min(LOCK_RETRY_MS, Math.max(1, deadline - Date.now())), deps.signal);
   }
 }
 
