@@ -8,6 +8,8 @@ import { toServiceError } from "./errors.js";
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
+/** Reads don't change anything, so they need no declared requestor (as over REST v1 and the WebSocket). */
+const ANONYMOUS = "anonymous";
 
 interface WithRequestor {
   requestor: string;
@@ -31,6 +33,11 @@ interface WatchJobRequest extends JobRef {
 }
 
 type Unary<Req> = (request: Req) => Promise<object>;
+
+/** The requestor of a read: the declared one, else anonymous (proto3 cannot tell "" from absent). */
+function reader(r: WithRequestor): string {
+  return r.requestor || ANONYMOUS;
+}
 
 function unary<Req>(fn: Unary<Req>): grpc.handleUnaryCall<Req, object> {
   return (call, callback) => {
@@ -60,14 +67,14 @@ export function jobServiceHandlers(api: Api, streams: OpenStreams): grpc.Untyped
       return { job_id: String(res.JobID), existing: res.Existing };
     }),
     Stop: unary<JobRef>(async (r) => api.stop(r.requestor, parseJobId(r.job_id))),
-    Status: unary<JobRef>(async (r) => ({ status: jobStatus(await api.status(r.requestor, parseJobId(r.job_id))) })),
+    Status: unary<JobRef>(async (r) => ({ status: jobStatus(await api.status(reader(r), parseJobId(r.job_id))) })),
     Retry: unary<JobRef>(async (r) => {
       const res = await api.retry(r.requestor, parseJobId(r.job_id));
       return { job_id: String(res.JobID), new_job_id: String(res.NewJobID) };
     }),
     List: unary<ListRequest>(async (r) => {
       const limit = Math.min(r.page_size || DEFAULT_PAGE, MAX_PAGE);
-      const jobs = await api.list(r.requestor, {
+      const jobs = await api.list(reader(r), {
         states: r.states as JobStateName[],
         tags: r.tags,
         requestor: r.submitted_by || undefined,
@@ -87,7 +94,7 @@ export function jobServiceHandlers(api: Api, streams: OpenStreams): grpc.Untyped
       call.on("cancelled", () => abort.abort());
       (async () => {
         const r = call.request;
-        const events = await api.watch(r.requestor, parseJobId(r.job_id), Number(r.from_seq) || 0, abort.signal);
+        const events = await api.watch(reader(r), parseJobId(r.job_id), Number(r.from_seq) || 0, abort.signal);
         for await (const e of events) {
           if (!call.write(logEvent(e))) await once(call, "drain", { signal: abort.signal });
         }
@@ -95,7 +102,8 @@ export function jobServiceHandlers(api: Api, streams: OpenStreams): grpc.Untyped
         call.end();
       })()
         .catch((err: unknown) => {
-          if (!call.cancelled) call.emit("error", toServiceError(err));
+          // An abort also ends a wait for "drain" (with an AbortError): report why the stream was aborted.
+          if (!call.cancelled) call.emit("error", toServiceError(abort.signal.aborted ? abort.signal.reason : err));
         })
         .finally(forget);
     },
