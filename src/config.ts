@@ -24,6 +24,23 @@ export interface RawConfig {
   pauseTimeout?: string;
   /** Where relative paths in descriptors resolve from (default: the process's working directory). */
   cwd?: string;
+  /** The event store: retention by age ("168h") and/or by count, and stream settings. */
+  eventRetention?: string;
+  eventRetentionCount?: number;
+  eventRetentionInterval?: string;
+  minAckDeadline?: string;
+  wsPingInterval?: string;
+}
+
+export interface EventStoreConfig {
+  /** Log entries older than this are removed; null = kept whatever their age. */
+  retentionMaxAgeMs: number | null;
+  /** At most this many log entries are kept; null = no count limit. */
+  retentionMaxEvents: number | null;
+  retentionIntervalMs: number;
+  /** The shortest ack deadline a queue reader may ask for (30 s). */
+  minAckDeadlineMs: number;
+  wsPingIntervalMs: number;
 }
 
 export interface HostPort {
@@ -52,6 +69,7 @@ export interface OrdoConfig {
   pauseTimeoutMs: number;
   /** Relative paths inside descriptors resolve from here. */
   cwd: string;
+  events: EventStoreConfig;
 }
 
 const SERVER_ID_MAX = 64;
@@ -103,5 +121,19 @@ export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
     onCrash,
     pauseTimeoutMs: duration(raw.pauseTimeout, "pause-timeout", 30_000),
     cwd: resolve(raw.cwd ?? process.cwd()),
+    events: compileEventStoreConfig(raw),
+  });
+}
+
+function compileEventStoreConfig(raw: RawConfig): EventStoreConfig {
+  const count = raw.eventRetentionCount;
+  if (count !== undefined && (!Number.isInteger(count) || count < 1))
+    throw invalid("event-retention-count", "must be a positive integer");
+  return Object.freeze({
+    retentionMaxAgeMs: raw.eventRetention === undefined ? null : duration(raw.eventRetention, "event-retention", 0),
+    retentionMaxEvents: count ?? null,
+    retentionIntervalMs: duration(raw.eventRetentionInterval, "event-retention-interval", 60_000),
+    minAckDeadlineMs: duration(raw.minAckDeadline, "min-ack-deadline", 30_000),
+    wsPingIntervalMs: duration(raw.wsPingInterval, "ws-ping-interval", 30_000),
   });
 }

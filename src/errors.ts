@@ -5,7 +5,15 @@
  */
 
 /** What went wrong, independent of transport. */
-export type ErrorKind = "invalid" | "not_found" | "conflict" | "timeout" | "unavailable" | "too_large" | "internal";
+export type ErrorKind =
+  | "invalid"
+  | "not_found"
+  | "conflict"
+  | "gone"
+  | "timeout"
+  | "unavailable"
+  | "too_large"
+  | "internal";
 
 export const ERROR_CODES = {
   ORDO_ERR_DESCRIPTOR_INVALID: "invalid",
@@ -23,6 +31,11 @@ export const ERROR_CODES = {
   ORDO_ERR_STORAGE_UNAVAILABLE: "unavailable",
   ORDO_ERR_BODY_TOO_LARGE: "too_large",
   ORDO_ERR_INTERNAL: "internal",
+  // The event store (issue 4).
+  ORDO_ERR_CURSOR_TOO_OLD: "gone",
+  ORDO_ERR_FILTER_INVALID: "invalid",
+  ORDO_ERR_QUEUE_NOT_FOUND: "not_found",
+  ORDO_ERR_WEBSOCKET_REQUIRED: "invalid",
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

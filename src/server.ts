@@ -3,6 +3,7 @@ import { type Logger, pino } from "pino";
 import { Api } from "./api/api.js";
 import type { Listener } from "./api/listener.js";
 import type { OrdoConfig } from "./config.js";
+import { RetentionTimer } from "./events/retention.js";
 import { JobManager } from "./jobmanager/jobmanager.js";
 import { GrpcListener } from "./listeners/grpc/server.js";
 import { HttpListener } from "./listeners/http/server.js";
@@ -32,7 +33,11 @@ export async function startServer(
   config: Readonly<OrdoConfig>,
   log: Logger = pino({ level: config.logLevel }),
 ): Promise<OrdoServer> {
-  const storage = new SqliteStorage({ path: config.dbPath, durability: config.durability });
+  const storage = new SqliteStorage({
+    path: config.dbPath,
+    durability: config.durability,
+    onFault: (err) => log.warn({ err: err.message }, "storage fault: waiting for it to clear"),
+  });
   const api = new Api({ serverId: config.serverId, eventTimeoutMs: config.eventTimeoutMs });
   const jobManager = new JobManager({
     storage,
@@ -46,12 +51,31 @@ export async function startServer(
     log: log.child({ component: "jobmanager" }),
   });
   await jobManager.start(api);
+  const retention = new RetentionTimer(storage, {
+    maxAgeMs: config.events.retentionMaxAgeMs,
+    maxEvents: config.events.retentionMaxEvents,
+    intervalMs: config.events.retentionIntervalMs,
+    log: log.child({ component: "retention" }),
+  });
+  retention.start();
   const listeners: Listener[] = [];
   if (config.http)
     listeners.push(
-      new HttpListener({ ...config.http, bodyLimit: config.bodyLimit, logger: log.child({ component: "http" }) }),
+      new HttpListener({
+        ...config.http,
+        bodyLimit: config.bodyLimit,
+        logger: log.child({ component: "http" }),
+        ws: { pingIntervalMs: config.events.wsPingIntervalMs },
+      }),
     );
-  if (config.grpc) listeners.push(new GrpcListener({ ...config.grpc, maxReceiveMessageLength: config.bodyLimit }));
+  if (config.grpc)
+    listeners.push(
+      new GrpcListener({
+        ...config.grpc,
+        maxReceiveMessageLength: config.bodyLimit,
+        events: { minAckDeadlineMs: config.events.minAckDeadlineMs },
+      }),
+    );
   const addresses: Record<string, string> = {};
   const abort = new AbortController();
   for (const l of listeners) addresses[l.name] = await l.serve(api, abort.signal);
@@ -66,6 +90,7 @@ export async function startServer(
       abort.abort();
       await Promise.allSettled(listeners.map((l) => l.close()));
       await jobManager.close(config.pauseTimeoutMs);
+      await retention.close();
       await storage.close();
       log.info("shut down");
     })();

@@ -6,6 +6,16 @@
 import pTimeout from "p-timeout";
 import { OrdoError } from "../errors.js";
 import { Channel } from "./channel.js";
+import type {
+  LogPage,
+  PublishQuery,
+  PublishResult,
+  PullQuery,
+  QueueReader,
+  ReadLogQuery,
+  SubscribeQuery,
+  Subscription,
+} from "./events.js";
 import {
   API_VERSION,
   type EventQuery,
@@ -37,7 +47,12 @@ export type ApiRequest =
   | { type: "list"; requestor: string; query: JobQuery }
   | { type: "events"; requestor: string; jobId: JobId; query: EventQuery }
   | { type: "report"; requestor: string; jobId: JobId }
-  | { type: "watch"; requestor: string; jobId: JobId; afterSeq: number; signal: AbortSignal };
+  | { type: "watch"; requestor: string; jobId: JobId; afterSeq: number; signal: AbortSignal }
+  // The event store (issue 4).
+  | { type: "subscribe"; requestor: string; query: SubscribeQuery }
+  | { type: "readLog"; requestor: string; query: ReadLogQuery }
+  | { type: "pull"; requestor: string; query: PullQuery }
+  | { type: "publish"; requestor: string; query: PublishQuery };
 
 export interface ApiReplies {
   start: StartResult;
@@ -48,6 +63,10 @@ export interface ApiReplies {
   events: TestEvent[];
   report: JobReport;
   watch: AsyncIterable<LogEvent>;
+  subscribe: Subscription;
+  readLog: LogPage;
+  pull: QueueReader;
+  publish: PublishResult;
 }
 
 export type ApiRequestType = ApiRequest["type"];
@@ -133,6 +152,24 @@ export class Api {
   /** The job's events after `afterSeq`, then live until it ends; stops when `signal` aborts. */
   watch(requestor: string, jobId: JobId, afterSeq: number, signal: AbortSignal): Promise<AsyncIterable<LogEvent>> {
     return this.call({ type: "watch", requestor, jobId, afterSeq, signal });
+  }
+
+  // The event store (issue 4).
+  /** The log's entries that the filter selects, after a cursor (or from now), then live; optionally a snapshot first. */
+  subscribe(requestor: string, query: SubscribeQuery): Promise<Subscription> {
+    return this.call({ type: "subscribe", requestor, query });
+  }
+  /** One page of the log after a cursor. */
+  readLog(requestor: string, query: ReadLogQuery): Promise<LogPage> {
+    return this.call({ type: "readLog", requestor, query });
+  }
+  /** Joins a notification queue as one of its competing readers. */
+  pull(requestor: string, query: PullQuery): Promise<QueueReader> {
+    return this.call({ type: "pull", requestor, query });
+  }
+  /** Stores entries another server forwarded from its log. */
+  publish(requestor: string, query: PublishQuery): Promise<PublishResult> {
+    return this.call({ type: "publish", requestor, query });
   }
 
   private async call<K extends ApiRequestType>(request: Extract<ApiRequest, { type: K }>): Promise<ApiReplies[K]> {

@@ -7,6 +7,7 @@
  *   with its token within its deadline, or it is delivered again.
  * - source: another server forwarding its log here (`ordo events forward`); its entries are stored as `eventsource`.
  */
+import { OrdoError } from "../errors.js";
 import type { EntityType, JobId, JobSummary, LogEvent, Operation } from "./types.js";
 
 export const ENTITY_TYPES: readonly EntityType[] = [
@@ -58,7 +59,7 @@ export function compileFilter(filter: EventFilter): (e: FilterFields) => boolean
 
 /** The job IDs a filter is limited to, or undefined when it may select entries of any job. */
 export function jobIdsOf(filter: EventFilter): JobId[] | undefined {
-  if (filter.everything || filter.selectors.length === 0) return filter.everything ? undefined : [];
+  if (filter.everything) return undefined;
   const ids = new Set<JobId>();
   for (const s of filter.selectors) {
     if (!s.jobIds) return undefined;
@@ -71,6 +72,26 @@ export function jobIdsOf(filter: EventFilter): JobId[] | undefined {
 export interface LogBounds {
   headSeq: number;
   prunedThrough: number;
+}
+
+function tooOld(afterSeq: number, prunedThrough: number): OrdoError {
+  return new OrdoError(
+    "ORDO_ERR_CURSOR_TOO_OLD",
+    `cursor ${afterSeq} is too old: retention removed the events through seq ${prunedThrough}; ` +
+      `resume after seq ${prunedThrough} or later`,
+    { field: "from-seq" },
+  );
+}
+
+/** Checks a cursor against the log's bounds: too old (retention passed it), or beyond the newest entry. */
+export function checkCursor(afterSeq: number, bounds: LogBounds): void {
+  if (afterSeq < bounds.prunedThrough) throw tooOld(afterSeq, bounds.prunedThrough);
+  if (afterSeq > bounds.headSeq)
+    throw new OrdoError(
+      "ORDO_ERR_ARGUMENT_INVALID",
+      `cursor ${afterSeq} is beyond the end of the log (newest seq ${bounds.headSeq})`,
+      { field: "from-seq" },
+    );
 }
 
 export interface LogQuery {
@@ -86,7 +107,12 @@ export interface LogPage {
   nextAfterSeq: number;
   /** More entries were already in the log when this page was read. */
   more: boolean;
+  /** The newest seq when this page was read. */
+  headSeq: number;
 }
+
+/** A page request as clients make it: without a cursor, from the oldest retained entry. */
+export type ReadLogQuery = Omit<LogQuery, "afterSeq"> & { afterSeq?: number | undefined };
 
 /** Current job states and the seq they are consistent with: events after `seq` come after the snapshot. */
 export interface JobsSnapshot {
@@ -107,7 +133,8 @@ export interface Subscription {
   snapshot?: JobsSnapshot;
   /** The seq the stream starts after. */
   afterSeq: number;
-  events: AsyncIterable<LogEvent>;
+  /** The selected entries, in seq order, a batch at a time (a log page, or what committed since the last pull). */
+  batches: AsyncIterable<LogEvent[]>;
 }
 
 export interface QueueNotification {

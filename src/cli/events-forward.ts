@@ -115,26 +115,35 @@ export async function forwardEvents(o: ForwardOptions): Promise<void> {
     o.log?.(`forwarding ${o.addr} to ${o.to} as "${source}" after seq ${cursor}`);
     let batch: WireEvent[] = [];
     let publishing: Promise<void> = Promise.resolve();
+    // A publish that fails for good stops following at once, whichever flush hit it.
+    let fatal: unknown;
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    o.signal.addEventListener("abort", onAbort, { once: true });
     const flush = () => {
       const events = batch;
       batch = [];
       publishing = publishing.then(async () => {
-        if (events.length === 0) return;
+        if (events.length === 0 || fatal !== undefined) return; // never publish past a batch that failed
         const fresh = events.filter((e) => e["entity-type"] !== "eventsource");
         if (fresh.length > 0) await publishRetrying(source, fresh);
         cursor = events.at(-1)?.seq ?? cursor;
         writeCursor(file, { source, afterSeq: cursor });
       });
+      publishing = publishing.catch((err: unknown) => {
+        fatal ??= err;
+        stop.abort();
+      });
       return publishing;
     };
-    const timer = setInterval(() => flush().catch(() => {}), IDLE_FLUSH_MS);
+    const timer = setInterval(flush, IDLE_FLUSH_MS);
     try {
       await followSocket({
         addr: o.addr,
         filter: { "send-everything": true },
         fromSeq: cursor,
         requestor,
-        signal: o.signal,
+        signal: stop.signal,
         onEvent: async (e) => {
           batch.push(e);
           if (batch.length >= BATCH) await flush();
@@ -143,8 +152,10 @@ export async function forwardEvents(o: ForwardOptions): Promise<void> {
       });
     } finally {
       clearInterval(timer);
+      o.signal.removeEventListener("abort", onAbort);
     }
-    await flush();
+    if (fatal === undefined) await flush();
+    if (fatal !== undefined) throw fatal;
   } finally {
     client.close();
   }

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import type { WireError, WireEvent } from "../events/wire.js";
-import { ClientError, EXIT_USAGE } from "./client/errors.js";
+import { ClientError, EXIT_USAGE, usageError } from "./client/errors.js";
 
 export const WS_EVENTS_PATH = "/api/v1/ws/events";
 const PAUSE_AT = 1000;
@@ -36,9 +36,15 @@ type Outcome =
   | { kind: "stopped" };
 
 export function eventsUrl(addr: string): string {
-  const url = new URL(WS_EVENTS_PATH, addr.endsWith("/") ? addr : `${addr}/`);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  return url.toString();
+  let base: URL;
+  try {
+    base = new URL(addr);
+  } catch {
+    throw usageError(`--addr "${addr}" is not a URL`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:")
+    throw usageError(`the event log is followed over WebSocket: --addr must be http(s)://host:port, not "${addr}"`);
+  return `${base.protocol === "https:" ? "wss:" : "ws:"}//${base.host}${WS_EVENTS_PATH}`;
 }
 
 export async function followSocket(o: SocketFollowOptions): Promise<void> {
@@ -47,10 +53,11 @@ export async function followSocket(o: SocketFollowOptions): Promise<void> {
   let pending = 0;
   let failure: unknown;
   let everOpened = false;
+  const url = eventsUrl(o.addr);
 
   const connect = () =>
     new Promise<Outcome>((resolve) => {
-      const ws = new WebSocket(eventsUrl(o.addr), { headers: o.requestor ? { "x-ordo-requestor": o.requestor } : {} });
+      const ws = new WebSocket(url, { headers: o.requestor ? { "x-ordo-requestor": o.requestor } : {} });
       let fatal: ClientError | undefined;
       let opened = false;
       const stop = () => ws.close(1000);

@@ -22,6 +22,8 @@ interface ServerFlags {
   resumeJobs: boolean;
   onCrash: string;
   pauseTimeout: string;
+  eventRetention?: string;
+  eventRetentionCount?: number;
 }
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -43,6 +45,8 @@ export function registerServerCommand(program: Command): void {
     .option("--no-resume-jobs", "leave paused jobs paused at start-up")
     .option("--on-crash <policy>", "jobs a crash left running: rerun (the interrupted attempt) or fail", "rerun")
     .option("--pause-timeout <duration>", "how long shutdown waits for jobs to pause before cancelling them", "30s")
+    .option("--event-retention <duration>", "remove event log entries older than this (e.g. 168h; default: keep)")
+    .option("--event-retention-count <n>", "keep at most this many event log entries (default: all)", int)
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .action(async (opts: ServerFlags) => {
       // Loaded here, not at the top: client commands share this binary and need none of the server stack.
@@ -60,6 +64,8 @@ export function registerServerCommand(program: Command): void {
         resumeJobs: opts.resumeJobs,
         onCrash: opts.onCrash,
         pauseTimeout: opts.pauseTimeout,
+        eventRetention: opts.eventRetention,
+        eventRetentionCount: opts.eventRetentionCount,
       });
       const log = pino({ level: config.logLevel });
       // Signals are handled from before start-up: one arriving after recovery has resumed jobs but before the

@@ -11,6 +11,9 @@ import type { Storage } from "../storage/storage.js";
 import type { JobManagerContext } from "./context.js";
 import { events } from "./events.js";
 import { list } from "./list.js";
+import { publish } from "./publish.js";
+import { pull } from "./pull.js";
+import { readLog } from "./read-log.js";
 import { type CrashPolicy, planRecovery } from "./recovery.js";
 import { report } from "./report.js";
 import { retry } from "./retry.js";
@@ -20,6 +23,7 @@ import { Scheduler } from "./scheduler.js";
 import { start } from "./start.js";
 import { status } from "./status.js";
 import { stop } from "./stop.js";
+import { subscribe } from "./subscribe.js";
 import { watch } from "./watch.js";
 
 type Handler<K extends ApiRequestType> = (ctx: JobManagerContext, ev: ApiEvent<K>) => Promise<ApiReplies[K]>;
@@ -32,6 +36,11 @@ const HANDLERS: { [K in ApiRequestType]: Handler<K> } = {
   events,
   report,
   watch,
+  // The event store (issue 4).
+  subscribe,
+  readLog,
+  pull,
+  publish,
 };
 
 interface Log {

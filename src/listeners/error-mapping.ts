@@ -7,6 +7,7 @@ export const GrpcCode = {
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   FAILED_PRECONDITION: 9,
+  OUT_OF_RANGE: 11,
   RESOURCE_EXHAUSTED: 8,
   INTERNAL: 13,
   UNAVAILABLE: 14,
@@ -26,6 +27,8 @@ export function statusFor(kind: ErrorKind): TransportStatus {
       return { http: 404, grpc: GrpcCode.NOT_FOUND, title: "Not Found" };
     case "conflict":
       return { http: 409, grpc: GrpcCode.FAILED_PRECONDITION, title: "Conflict" };
+    case "gone":
+      return { http: 410, grpc: GrpcCode.OUT_OF_RANGE, title: "Gone" };
     case "timeout":
       return { http: 503, grpc: GrpcCode.DEADLINE_EXCEEDED, title: "Service Unavailable" };
     case "unavailable":

@@ -2,6 +2,16 @@
  * The storage seam. The engine talks only to this interface; SQLite (src/storage/sqlite/) is the embedded default,
  * and a second backend implements the same contract. Writes resolve once committed.
  */
+
+import type {
+  ForwardedEvent,
+  JobsSnapshot,
+  LogBounds,
+  LogPage,
+  LogQuery,
+  PublishResult,
+  QueueNotification,
+} from "../api/events.js";
 import type {
   EntityType,
   EventQuery,
@@ -16,6 +26,22 @@ import type {
 } from "../api/types.js";
 
 export type { EntityType, Operation } from "../api/types.js";
+
+export interface RetentionLimits {
+  /** Entries older than this (ms) are removed; null = no age limit. */
+  maxAgeMs: number | null;
+  /** At most this many entries are kept; null = no count limit. */
+  maxEvents: number | null;
+}
+
+export interface PruneResult {
+  /** Entries removed by this call. */
+  deleted: number;
+  /** The newest seq removed so far (0: none). */
+  prunedThrough: number;
+  /** More entries are due: call again. */
+  more: boolean;
+}
 
 export interface NewJob {
   name: string;
@@ -144,6 +170,24 @@ export interface Storage {
 
   /** Follows the log: every committed event, in sequence order, exactly once. Returns the unsubscribe function. */
   onCommit(listener: CommitListener): () => void;
+
+  // The event store (issue 4): the global log, retention, notification queues, forwarded logs.
+  /** The newest seq, and the newest one retention removed. */
+  logBounds(): Promise<LogBounds>;
+  /** A page of the global log after a cursor; ORDO_ERR_CURSOR_TOO_OLD when retention passed the cursor. */
+  readLog(query: LogQuery): Promise<LogPage>;
+  /** Current job summaries (all, or the given IDs) and the seq they are consistent with. */
+  snapshotJobs(jobIds?: JobId[]): Promise<JobsSnapshot>;
+  /** Removes one batch of entries past the retention limits. */
+  pruneEvents(limits: RetentionLimits, batch?: number): Promise<PruneResult>;
+  /** Delivers up to `max` ready notifications of a queue to one reader, until now + leaseMs. */
+  leaseNotifications(queue: string, leaseMs: number, max: number): Promise<QueueNotification[]>;
+  /** Acknowledges deliveries; resolves with the tokens that were current. */
+  ackNotifications(queue: string, tokens: string[]): Promise<string[]>;
+  /** When the next unacknowledged delivery of the queue falls due again (ms since epoch), if any. */
+  nextNotificationExpiry(queue: string): Promise<number | null>;
+  /** Stores another server's forwarded entries as `eventsource` entries, skipping those already stored. */
+  ingestEvents(source: string, events: ForwardedEvent[]): Promise<PublishResult>;
 
   close(): Promise<void>;
 }

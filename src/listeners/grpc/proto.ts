@@ -6,6 +6,7 @@ import * as protoLoader from "@grpc/proto-loader";
 /** The proto folder at the package root (this file is dist/src/listeners/grpc/proto.js once built). */
 export const PROTO_DIR = fileURLToPath(new URL("../../../../proto/", import.meta.url));
 export const JOBS_PROTO = "ordo/v1/jobs.proto";
+export const EVENTS_PROTO = "ordo/v1/events.proto";
 export const STATUS_PROTO = "google/rpc/status.proto";
 
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -18,7 +19,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 export function loadOrdoProtos(): protoLoader.PackageDefinition {
-  return protoLoader.loadSync([JOBS_PROTO, STATUS_PROTO], LOADER_OPTIONS);
+  return protoLoader.loadSync([JOBS_PROTO, EVENTS_PROTO, STATUS_PROTO], LOADER_OPTIONS);
 }
 
 export function jobServiceDefinition(pkg: protoLoader.PackageDefinition): grpc.ServiceDefinition {
@@ -28,4 +29,13 @@ export function jobServiceDefinition(pkg: protoLoader.PackageDefinition): grpc.S
 /** A client constructor for JobService (used by the CLI and tests). */
 export function jobServiceClient(pkg = loadOrdoProtos()): grpc.ServiceClientConstructor {
   return grpc.makeClientConstructor(jobServiceDefinition(pkg), "ordo.v1.JobService");
+}
+
+export function eventServiceDefinition(pkg: protoLoader.PackageDefinition): grpc.ServiceDefinition {
+  return pkg["ordo.v1.EventService"] as grpc.ServiceDefinition;
+}
+
+/** A client constructor for EventService (used by the CLI and tests). */
+export function eventServiceClient(pkg = loadOrdoProtos()): grpc.ServiceClientConstructor {
+  return grpc.makeClientConstructor(eventServiceDefinition(pkg), "ordo.v1.EventService");
 }

@@ -5,8 +5,9 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Api } from "../../api/api.js";
 import type { Listener } from "../../api/listener.js";
 import { OrdoError } from "../../errors.js";
+import { type EventServiceOptions, eventServiceHandlers } from "./event-service.js";
 import { jobServiceHandlers, OpenStreams } from "./job-service.js";
-import { jobServiceDefinition, loadOrdoProtos } from "./proto.js";
+import { eventServiceDefinition, jobServiceDefinition, loadOrdoProtos } from "./proto.js";
 
 export interface GrpcListenerOptions {
   host: string;
@@ -14,9 +15,12 @@ export interface GrpcListenerOptions {
   /** How long shutdown waits for in-flight calls before cutting them off. */
   drainTimeoutMs?: number;
   maxReceiveMessageLength?: number;
+  /** EventService settings (the shortest ack deadline). */
+  events?: EventServiceOptions;
 }
 
 const SERVICE = "ordo.v1.JobService";
+const EVENT_SERVICE = "ordo.v1.EventService";
 
 export class GrpcListener implements Listener {
   readonly name = "grpc";
@@ -35,7 +39,8 @@ export class GrpcListener implements Listener {
       "grpc.max_receive_message_length": this.opts.maxReceiveMessageLength ?? 4 * 1024 * 1024,
     });
     server.addService(jobServiceDefinition(pkg), jobServiceHandlers(api, this.streams));
-    this.health = new HealthImplementation({ "": "SERVING", [SERVICE]: "SERVING" });
+    server.addService(eventServiceDefinition(pkg), eventServiceHandlers(api, this.streams, this.opts.events));
+    this.health = new HealthImplementation({ "": "SERVING", [SERVICE]: "SERVING", [EVENT_SERVICE]: "SERVING" });
     this.health.addToServer(server);
     new ReflectionService(pkg).addToServer(server);
     const host = this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host;
@@ -55,6 +60,7 @@ export class GrpcListener implements Listener {
     this.server = undefined;
     this.health?.setStatus("", "NOT_SERVING");
     this.health?.setStatus(SERVICE, "NOT_SERVING");
+    this.health?.setStatus(EVENT_SERVICE, "NOT_SERVING");
     this.streams.abortAll(
       new OrdoError("ORDO_ERR_SHUTTING_DOWN", "the server is shutting down; resume from your last seq"),
     );

@@ -6,6 +6,7 @@ import { statusFor, type TransportStatus } from "../error-mapping.js";
 /** HTTP statuses more precise than their error kind's; HTTP-only concepts, so they live with the HTTP listener. */
 const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, Pick<TransportStatus, "http" | "title">>> = {
   ORDO_ERR_METHOD_NOT_ALLOWED: { http: 405, title: "Method Not Allowed" },
+  ORDO_ERR_MEDIA_TYPE_UNSUPPORTED: { http: 415, title: "Unsupported Media Type" },
 };
 
 interface FastifyLikeError {
@@ -22,7 +23,11 @@ export function fromFastifyError(err: unknown): OrdoError {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new OrdoError("ORDO_ERR_BODY_TOO_LARGE", "request body is larger than the server's limit");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new OrdoError("ORDO_ERR_MEDIA_TYPE_UNSUPPORTED", e.message);
+      return new OrdoError(
+        "ORDO_ERR_MEDIA_TYPE_UNSUPPORTED",
+        "content-type is not supported: send application/json or application/yaml (form fields on ConTest verbs)",
+        { field: "content-type" },
+      );
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return new OrdoError("ORDO_ERR_DESCRIPTOR_INVALID", "descriptor: is empty");
   }

@@ -49,6 +49,7 @@ const Problem = Type.Object(
     detail: Type.String(),
     code: Type.String(),
     field: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
   },
   { description: "RFC 9457 problem details" },
 );

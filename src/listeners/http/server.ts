@@ -9,6 +9,7 @@ import { OrdoError } from "../../errors.js";
 import { contestArgumentError, isContestPath, registerContestRoutes } from "./contest.js";
 import { sendProblem } from "./errors.js";
 import { registerRestRoutes } from "./rest.js";
+import { type EventSocketOptions, registerEventSocket } from "./ws.js";
 
 export interface HttpListenerOptions {
   host: string;
@@ -16,6 +17,8 @@ export interface HttpListenerOptions {
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: FastifyBaseLogger | false;
+  /** The event log's WebSocket (ping interval, back-pressure). */
+  ws?: EventSocketOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -84,6 +87,7 @@ export async function buildHttpApp(api: Api, opts: HttpListenerOptions): Promise
 
   registerContestRoutes(app, api);
   registerRestRoutes(app, api);
+  await registerEventSocket(app, api, opts.ws);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -4,6 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import {
+  checkCursor,
   compileFilter,
   type JobsSnapshot,
   jobIdsOf,
@@ -12,7 +13,6 @@ import {
   type LogQuery,
 } from "../../api/events.js";
 import type { EntityType, JobId, Operation } from "../../api/types.js";
-import { OrdoError } from "../../errors.js";
 import type { StoredEvent } from "../storage.js";
 import { type EventRow, toStored } from "./events.js";
 import { type JobStatements, toSummary } from "./jobs.js";
@@ -22,26 +22,6 @@ const SCAN_CHUNK = 1000;
 const MAX_SCAN = 50_000;
 /** Job IDs pushed down into SQL at most; beyond that the filter runs on every row. */
 const MAX_PUSHDOWN_IDS = 500;
-
-export function tooOld(afterSeq: number, prunedThrough: number): OrdoError {
-  return new OrdoError(
-    "ORDO_ERR_CURSOR_TOO_OLD",
-    `cursor ${afterSeq} is too old: retention removed the events through seq ${prunedThrough}; ` +
-      `resume after seq ${prunedThrough} or later`,
-    { field: "from-seq" },
-  );
-}
-
-/** Checks a cursor against the log's bounds: too old, or beyond the newest entry. */
-export function checkCursor(afterSeq: number, bounds: LogBounds): void {
-  if (afterSeq < bounds.prunedThrough) throw tooOld(afterSeq, bounds.prunedThrough);
-  if (afterSeq > bounds.headSeq)
-    throw new OrdoError(
-      "ORDO_ERR_ARGUMENT_INVALID",
-      `cursor ${afterSeq} is beyond the end of the log (newest seq ${bounds.headSeq})`,
-      { field: "from-seq" },
-    );
-}
 
 export class LogStatements {
   private readonly db: Database.Database;
@@ -69,16 +49,20 @@ export class LogStatements {
 
   /** Up to `limit` entries after the cursor that the filter selects, scanning at most MAX_SCAN rows. */
   read(q: LogQuery): LogPage {
-    checkCursor(q.afterSeq, this.bounds());
+    const bounds = this.bounds();
+    checkCursor(q.afterSeq, bounds);
+    const { headSeq } = bounds;
     const selects = compileFilter(q.filter);
     const ids = jobIdsOf(q.filter);
     const events: StoredEvent[] = [];
-    if (ids?.length === 0) return { events, nextAfterSeq: this.bounds().headSeq, more: false };
+    if (ids?.length === 0) return { events, nextAfterSeq: headSeq, more: false, headSeq };
     const chunk = this.chunkReader(ids);
+    // Reading everything, a page is exactly the next `limit` rows; a selective filter scans ahead in chunks.
+    const size = q.filter.everything ? Math.min(q.limit, SCAN_CHUNK) : SCAN_CHUNK;
     let cursor = q.afterSeq;
     let scanned = 0;
     for (;;) {
-      const rows = chunk(cursor, SCAN_CHUNK);
+      const rows = chunk(cursor, size);
       for (const r of rows) {
         cursor = r.seq;
         const fields = {
@@ -89,14 +73,14 @@ export class LogStatements {
         };
         if (!selects(fields)) continue;
         events.push(toStored(r));
-        if (events.length >= q.limit) return { events, nextAfterSeq: cursor, more: true };
+        if (events.length >= q.limit) return { events, nextAfterSeq: cursor, more: true, headSeq };
       }
       scanned += rows.length;
-      if (rows.length < SCAN_CHUNK) {
+      if (rows.length < size) {
         // The end of the log: nothing after it was committed, so the cursor may move to the head.
-        return { events, nextAfterSeq: Math.max(cursor, this.bounds().headSeq), more: false };
+        return { events, nextAfterSeq: Math.max(cursor, headSeq), more: false, headSeq };
       }
-      if (scanned >= MAX_SCAN) return { events, nextAfterSeq: cursor, more: true };
+      if (scanned >= MAX_SCAN) return { events, nextAfterSeq: cursor, more: true, headSeq };
     }
   }
 

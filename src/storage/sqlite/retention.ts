@@ -4,21 +4,7 @@
  * Queue notifications announcing removed entries go with them. State rows (jobs, runs...) are kept.
  */
 import type Database from "better-sqlite3";
-
-export interface RetentionLimits {
-  /** Entries older than this (ms) are removed; null = no age limit. */
-  maxAgeMs: number | null;
-  /** At most this many entries are kept; null = no count limit. */
-  maxEvents: number | null;
-}
-
-export interface PruneResult {
-  /** Entries removed by this call. */
-  deleted: number;
-  prunedThrough: number;
-  /** More entries are due: call again. */
-  more: boolean;
-}
+import type { PruneResult, RetentionLimits } from "../storage.js";
 
 export class RetentionStatements {
   private readonly head: Database.Statement;

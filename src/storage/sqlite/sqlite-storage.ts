@@ -2,6 +2,15 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import type {
+  ForwardedEvent,
+  JobsSnapshot,
+  LogBounds,
+  LogPage,
+  LogQuery,
+  PublishResult,
+  QueueNotification,
+} from "../../api/events.js";
 import type { EventQuery, JobId, JobQuery, JobStateName, JobSummary, Report } from "../../api/types.js";
 import { OrdoError } from "../../errors.js";
 import type {
@@ -11,6 +20,8 @@ import type {
   NewEvent,
   NewJob,
   NewReport,
+  PruneResult,
+  RetentionLimits,
   RunRecord,
   Storage,
   StoredEvent,
@@ -19,10 +30,14 @@ import type {
 } from "../storage.js";
 import { EventStatements } from "./events.js";
 import { GroupCommitter } from "./group-commit.js";
+import { IngestStatements } from "./ingest.js";
 import { JobStatements, toSummary } from "./jobs.js";
 import { LockStatements } from "./locks.js";
+import { LogStatements } from "./log.js";
 import { migrate } from "./migrate.js";
+import { QueueStatements } from "./queue.js";
 import { ReportStatements } from "./reports.js";
+import { RetentionStatements } from "./retention.js";
 
 export type Durability = "full" | "normal";
 
@@ -30,6 +45,8 @@ export interface SqliteOptions {
   /** Database file path; ":memory:" for a throwaway store. */
   path: string;
   durability?: Durability;
+  /** Told of each storage fault a write is waiting out (to log it). */
+  onFault?: (err: OrdoError) => void;
 }
 
 /** Turns better-sqlite3 failures into ordo errors at the storage edge. */
@@ -51,12 +68,20 @@ export class SqliteStorage implements Storage {
   private readonly events: EventStatements;
   private readonly locks: LockStatements;
   private readonly reports: ReportStatements;
+  // The event store: global log reads, notification queues, retention, forwarded logs.
+  private readonly log: LogStatements;
+  private readonly queue: QueueStatements;
+  private readonly retention: RetentionStatements;
+  private readonly ingest: IngestStatements;
   /** Events appended by the batch being written; handed to listeners once it commits. */
   private uncommitted: StoredEvent[] = [];
   private readonly listeners = new Set<CommitListener>();
+  private readonly onFault: ((err: OrdoError) => void) | undefined;
+  private closed = false;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
+    this.onFault = opts.onFault;
     this.db = new Database(opts.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${opts.durability === "normal" ? "NORMAL" : "FULL"}`);
@@ -70,12 +95,39 @@ export class SqliteStorage implements Storage {
       },
     });
     this.jobs = new JobStatements(this.db);
-    this.events = new EventStatements(this.db, this.jobs, (e) => this.uncommitted.push(e));
+    this.queue = new QueueStatements(this.db);
+    this.queue.releaseAll();
+    // Inside each entry's transaction: it is published after the commit, and its notifications are enqueued with it.
+    this.events = new EventStatements(this.db, this.jobs, (e) => {
+      this.uncommitted.push(e);
+      this.queue.enqueue(e);
+    });
+    this.log = new LogStatements(this.db, this.jobs);
+    this.retention = new RetentionStatements(this.db);
+    this.ingest = new IngestStatements(this.db, this.events);
     this.locks = new LockStatements(this.db);
     this.reports = new ReportStatements(this.db);
   }
 
-  private async write<T>(fn: () => T): Promise<T> {
+  /**
+   * A write the engine depends on (events, locks, reports) waits out a storage fault (disk full, I/O error),
+   * retrying with backoff until it commits, so nothing is lost; a submission (`failFast`) fails at once with
+   * ORDO_ERR_STORAGE_UNAVAILABLE so the client knows it was not stored.
+   */
+  private async write<T>(fn: () => T, failFast = false): Promise<T> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await this.writeOnce(fn);
+      } catch (err) {
+        const unavailable = err instanceof OrdoError && err.code === "ORDO_ERR_STORAGE_UNAVAILABLE";
+        if (failFast || !unavailable || this.closed) throw err;
+        this.onFault?.(err);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async writeOnce<T>(fn: () => T): Promise<T> {
     try {
       return await this.writer.write(() => {
         const mark = this.uncommitted.length;
@@ -117,7 +169,7 @@ export class SqliteStorage implements Storage {
         time: now,
       });
       return res;
-    });
+    }, true);
   }
 
   async getJob(id: JobId): Promise<JobRecord | undefined> {
@@ -195,7 +247,42 @@ export class SqliteStorage implements Storage {
     return this.write(() => this.locks.unlock(jobId, targetIds));
   }
 
+  // The event store (issue 4).
+
+  async logBounds(): Promise<LogBounds> {
+    return this.log.bounds();
+  }
+
+  async readLog(query: LogQuery): Promise<LogPage> {
+    return this.log.read(query);
+  }
+
+  async snapshotJobs(jobIds?: JobId[]): Promise<JobsSnapshot> {
+    return this.log.snapshot(jobIds);
+  }
+
+  pruneEvents(limits: RetentionLimits, batch = 10_000): Promise<PruneResult> {
+    return this.write(() => this.retention.prune(limits, Date.now(), batch));
+  }
+
+  leaseNotifications(queue: string, leaseMs: number, max: number): Promise<QueueNotification[]> {
+    return this.write(() => this.queue.lease(queue, leaseMs, max, Date.now()));
+  }
+
+  ackNotifications(queue: string, tokens: string[]): Promise<string[]> {
+    return this.write(() => this.queue.ack(queue, tokens));
+  }
+
+  async nextNotificationExpiry(queue: string): Promise<number | null> {
+    return this.queue.nextExpiry(queue, Date.now());
+  }
+
+  ingestEvents(source: string, events: ForwardedEvent[]): Promise<PublishResult> {
+    return this.write(() => this.ingest.ingest(source, events, Date.now()));
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     this.writer.flush();
     this.db.close();
   }
