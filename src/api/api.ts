@@ -181,14 +181,25 @@ export class Api {
       settle = { reply, fail };
     });
     const event = { request, ...settle } as unknown as ApiEvent;
-    const handoff = new AbortController();
-    await pTimeout(this.events.send(event, handoff.signal), {
+    if (this.events.isClosed) throw new OrdoError("ORDO_ERR_SHUTTING_DOWN", "the server is shutting down");
+    // The common case, room in the channel, hands off at once; only a full channel waits (bounded).
+    if (!this.events.trySend(event)) {
+      const handoff = new AbortController();
+      await pTimeout(this.events.send(event, handoff.signal), {
+        milliseconds: this.eventTimeoutMs,
+        fallback: () => {
+          const err = timeout("handing the request to the job manager");
+          handoff.abort(err);
+          throw err;
+        },
+      });
+    }
+    // The error is built only on a timeout (fallback), not for every call.
+    return pTimeout(replied, {
       milliseconds: this.eventTimeoutMs,
-      message: timeout("handing the request to the job manager"),
-    }).catch((err: unknown) => {
-      handoff.abort(err);
-      throw err;
+      fallback: () => {
+        throw timeout("waiting for the reply");
+      },
     });
-    return pTimeout(replied, { milliseconds: this.eventTimeoutMs, message: timeout("waiting for the reply") });
   }
 }

@@ -13,18 +13,25 @@ export class Channel<T> {
     this.capacity = capacity;
   }
 
-  /** Resolves once the item is in the channel; rejects with the signal's reason if it gives up first. */
-  send(item: T, signal?: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.reject(new Error("channel closed"));
+  /** Puts the item in the channel if there is room now; false when the caller must `send` and wait. */
+  trySend(item: T): boolean {
+    if (this.closed) return false;
     const receiver = this.receivers.shift();
     if (receiver) {
       receiver(item);
-      return Promise.resolve();
+      return true;
     }
     if (this.items.length < this.capacity) {
       this.items.push(item);
-      return Promise.resolve();
+      return true;
     }
+    return false;
+  }
+
+  /** Resolves once the item is in the channel; rejects with the signal's reason if it gives up first. */
+  send(item: T, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("channel closed"));
+    if (this.trySend(item)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter = { item, resolve };
       this.senders.push(waiter);
@@ -61,6 +68,10 @@ export class Channel<T> {
     this.closed = true;
     for (const r of this.receivers) r(undefined);
     this.receivers = [];
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   get length(): number {

@@ -31,11 +31,12 @@ test("a GARM-style client that sends only send-everything receives entity-type/o
   const ws = await WsClient.connect(srv.url);
   ws.send('{"send-everything":true}');
   // The filter applies from when the server takes it: run jobs until the first event arrives.
-  let id = 0;
   for (let i = 0; ws.messages.length === 0 && i < 50; i++) {
-    id = await submit(srv.url, simpleDescriptor({ name: `garm${i}`, targets: [`garm${i}`] }));
+    await submit(srv.url, simpleDescriptor({ name: `garm${i}`, targets: [`garm${i}`] }));
     await sleep(50);
   }
+  // The filter is now in force, so every event of a job submitted from here on is delivered, JobCreated included.
+  const id = await submit(srv.url, simpleDescriptor({ name: "garm-last", targets: ["garm-last"] }));
   await waitForState(srv.url, id, ["JobStateCompleted"]);
   await ws.waitFor((msgs) => msgs.some((m) => m["event-name"] === "JobStateCompleted" && m["job-id"] === id));
   for (const m of ws.messages) {

@@ -1,14 +1,19 @@
 /**
  * Group commit: writes queued in the same event-loop turn run in one transaction and share one fsync.
- * Each write runs in its own savepoint, so one failing write does not undo its neighbours.
+ * One failing write does not undo its neighbours (see flush).
  */
 import type Database from "better-sqlite3";
 
 export interface CommitHooks {
   /** Runs after a batch is durably committed, before any writer's promise settles. */
   afterCommit?: () => void;
-  /** Runs when a batch's commit fails; nothing of it is stored. */
-  onCommitError?: (err: unknown) => void;
+  /** Runs when a batch is rolled back (a write failed, or the commit did); nothing of it is stored. */
+  onRollback?: () => void;
+}
+
+interface Outcome {
+  ok: boolean;
+  value: unknown;
 }
 
 interface PendingWrite {
@@ -45,22 +50,14 @@ export class GroupCommitter {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: Outcome[];
     try {
-      this.db
-        .transaction(() => {
-          for (const w of batch) {
-            try {
-              outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
-            } catch (err) {
-              outcomes.push({ ok: false, value: err });
-            }
-          }
-        })
-        .immediate();
+      // Optimistic: one transaction, no savepoints (they cost as much as the writes). If a write throws, the
+      // batch is rolled back and run again with each write in its own savepoint, so only that write fails.
+      outcomes = this.runBatch(batch, false) ?? (this.runBatch(batch, true) as Outcome[]);
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing in the batch is stored.
-      this.hooks.onCommitError?.(err);
+      this.hooks.onRollback?.();
       for (const w of batch) w.reject(err);
       return;
     }
@@ -70,5 +67,38 @@ export class GroupCommitter {
       if (o?.ok) w.resolve(o.value);
       else w.reject(o?.value);
     });
+  }
+
+  /** Runs and commits the batch; undefined when a write failed without savepoints (the batch was rolled back). */
+  private runBatch(batch: PendingWrite[], isolated: boolean): Outcome[] | undefined {
+    const outcomes: Outcome[] = [];
+    let writeFailed = false;
+    try {
+      this.db
+        .transaction(() => {
+          for (const w of batch) {
+            if (!isolated) {
+              try {
+                outcomes.push({ ok: true, value: w.run() });
+              } catch (err) {
+                writeFailed = true;
+                throw err;
+              }
+              continue;
+            }
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
+            } catch (err) {
+              outcomes.push({ ok: false, value: err });
+            }
+          }
+        })
+        .immediate();
+    } catch (err) {
+      if (!writeFailed) throw err;
+      this.hooks.onRollback?.();
+      return undefined;
+    }
+    return outcomes;
   }
 }

@@ -90,7 +90,7 @@ export class SqliteStorage implements Storage {
     migrate(this.db);
     this.writer = new GroupCommitter(this.db, {
       afterCommit: () => this.publish(),
-      onCommitError: () => {
+      onRollback: () => {
         this.uncommitted = [];
       },
     });
