@@ -84,6 +84,11 @@ export function registerServerCommand(program: Command): void {
         );
       const onSignal = (mode: "pause" | "drain") => (signal: NodeJS.Signals) => {
         signals++;
+        if (signals > 2) {
+          // A third signal: the operator wants out now (e.g. storage is down and nothing can be recorded).
+          log.warn({ signal }, "third signal: exiting without waiting; running jobs are recovered at the next start");
+          process.exit(1);
+        }
         log.info({ signal }, signals === 1 ? `shutting down (${mode})` : "second signal: cancelling running jobs");
         if (!server) early ??= mode;
         else if (signals > 1) server.escalate();

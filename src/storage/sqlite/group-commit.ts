@@ -89,6 +89,9 @@ export class GroupCommitter {
             try {
               outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
             } catch (err) {
+              // SQLite may roll back the whole transaction (SQLITE_FULL, I/O errors): then nothing of the batch
+              // can commit, and the writes after this one must not run outside a transaction.
+              if (!this.db.inTransaction) throw err;
               outcomes.push({ ok: false, value: err });
             }
           }
