@@ -6,6 +6,7 @@ import { OrdoError } from "./errors.js";
 import type { CrashPolicy } from "./jobmanager/recovery.js";
 import { DEFAULT_BODY_LIMIT } from "./listeners/http/server.js";
 import type { Durability } from "./storage/sqlite/sqlite-storage.js";
+import type { JobRetentionLimits } from "./storage/storage.js";
 import { parseDuration } from "./util/duration.js";
 
 export interface RawConfig {
@@ -28,6 +29,9 @@ export interface RawConfig {
   eventRetention?: string;
   eventRetentionCount?: number;
   eventRetentionInterval?: string;
+  /** Finished jobs: removed by age ("720h") and/or beyond the newest N. */
+  jobRetention?: string;
+  jobRetentionCount?: number;
   minAckDeadline?: string;
   wsPingInterval?: string;
 }
@@ -70,6 +74,8 @@ export interface OrdoConfig {
   /** Relative paths inside descriptors resolve from here. */
   cwd: string;
   events: EventStoreConfig;
+  /** Finished jobs past these limits are removed online (null limits = kept). */
+  jobRetention: Readonly<JobRetentionLimits>;
 }
 
 const SERVER_ID_MAX = 64;
@@ -122,6 +128,17 @@ export function compileConfig(raw: RawConfig = {}): Readonly<OrdoConfig> {
     pauseTimeoutMs: duration(raw.pauseTimeout, "pause-timeout", 30_000),
     cwd: resolve(raw.cwd ?? process.cwd()),
     events: compileEventStoreConfig(raw),
+    jobRetention: compileJobRetention(raw),
+  });
+}
+
+function compileJobRetention(raw: RawConfig): Readonly<JobRetentionLimits> {
+  const count = raw.jobRetentionCount;
+  if (count !== undefined && (!Number.isInteger(count) || count < 0))
+    throw invalid("job-retention-count", "must be a non-negative integer");
+  return Object.freeze({
+    maxAgeMs: raw.jobRetention === undefined ? null : duration(raw.jobRetention, "job-retention", 0),
+    maxJobs: count ?? null,
   });
 }
 

@@ -54,6 +54,7 @@ export async function startServer(
   const retention = new RetentionTimer(storage, {
     maxAgeMs: config.events.retentionMaxAgeMs,
     maxEvents: config.events.retentionMaxEvents,
+    jobs: config.jobRetention,
     intervalMs: config.events.retentionIntervalMs,
     log: log.child({ component: "retention" }),
   });

@@ -24,6 +24,8 @@ interface ServerFlags {
   pauseTimeout: string;
   eventRetention?: string;
   eventRetentionCount?: number;
+  jobRetention?: string;
+  jobRetentionCount?: number;
 }
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -47,6 +49,8 @@ export function registerServerCommand(program: Command): void {
     .option("--pause-timeout <duration>", "how long shutdown waits for jobs to pause before cancelling them", "30s")
     .option("--event-retention <duration>", "remove event log entries older than this (e.g. 168h; default: keep)")
     .option("--event-retention-count <n>", "keep at most this many event log entries (default: all)", int)
+    .option("--job-retention <duration>", "remove finished jobs that ended longer ago than this (default: keep)")
+    .option("--job-retention-count <n>", "keep at most this many finished jobs (default: all)", int)
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .action(async (opts: ServerFlags) => {
       // Loaded here, not at the top: client commands share this binary and need none of the server stack.
@@ -66,6 +70,8 @@ export function registerServerCommand(program: Command): void {
         pauseTimeout: opts.pauseTimeout,
         eventRetention: opts.eventRetention,
         eventRetentionCount: opts.eventRetentionCount,
+        jobRetention: opts.jobRetention,
+        jobRetentionCount: opts.jobRetentionCount,
       });
       const log = pino({ level: config.logLevel });
       // Signals are handled from before start-up: one arriving after recovery has resumed jobs but before the

@@ -2,9 +2,11 @@
  * Applies the event log's retention limits on a timer: each round removes batches of entries past the configured
  * age or count until none is due. Readers behind what it removed get ORDO_ERR_CURSOR_TOO_OLD (see log reads).
  */
-import type { RetentionLimits, Storage } from "../storage/storage.js";
+import type { JobRetentionLimits, RetentionLimits, Storage } from "../storage/storage.js";
 
 export interface RetentionOptions extends RetentionLimits {
+  /** Finished jobs: removed past these limits (null = kept). */
+  jobs?: JobRetentionLimits;
   intervalMs: number;
   log?: { warn(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }
@@ -25,7 +27,12 @@ export class RetentionTimer {
 
   /** True when there is a limit to apply. */
   get enabled(): boolean {
-    return this.opts.maxAgeMs !== null || this.opts.maxEvents !== null;
+    const jobs = this.opts.jobs;
+    return (
+      this.opts.maxAgeMs !== null ||
+      this.opts.maxEvents !== null ||
+      (jobs !== undefined && (jobs.maxAgeMs !== null || jobs.maxJobs !== null))
+    );
   }
 
   start(): void {
@@ -48,11 +55,22 @@ export class RetentionTimer {
     let removed = 0;
     const limits = { maxAgeMs: this.opts.maxAgeMs, maxEvents: this.opts.maxEvents };
     for (;;) {
+      if (limits.maxAgeMs === null && limits.maxEvents === null) break;
       const res = await this.storage.pruneEvents(limits);
       removed += res.deleted;
       if (!res.more || this.state === "closed") break;
     }
     if (removed > 0) this.opts.log?.info({ removed }, "event retention removed old entries");
+    const jobs = this.opts.jobs;
+    if (jobs && (jobs.maxAgeMs !== null || jobs.maxJobs !== null)) {
+      let removedJobs = 0;
+      for (;;) {
+        const res = await this.storage.pruneJobs(jobs);
+        removedJobs += res.deleted;
+        if (!res.more || this.state === "closed") break;
+      }
+      if (removedJobs > 0) this.opts.log?.info({ removedJobs }, "job retention removed finished jobs");
+    }
     return removed;
   }
 

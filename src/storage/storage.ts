@@ -34,6 +34,13 @@ export interface RetentionLimits {
   maxEvents: number | null;
 }
 
+export interface JobRetentionLimits {
+  /** Finished jobs that ended longer ago than this (ms) are removed; null = no age limit. */
+  maxAgeMs: number | null;
+  /** At most this many finished jobs are kept; null = no count limit. */
+  maxJobs: number | null;
+}
+
 export interface PruneResult {
   /** Entries removed by this call. */
   deleted: number;
@@ -180,6 +187,8 @@ export interface Storage {
   snapshotJobs(jobIds?: JobId[]): Promise<JobsSnapshot>;
   /** Removes one batch of entries past the retention limits. */
   pruneEvents(limits: RetentionLimits, batch?: number): Promise<PruneResult>;
+  /** Removes finished jobs past the limits (with their state rows), a batch at a time. */
+  pruneJobs(limits: JobRetentionLimits, batch?: number): Promise<{ deleted: number; more: boolean }>;
   /** Delivers up to `max` ready notifications of a queue to one reader, until now + leaseMs. */
   leaseNotifications(queue: string, leaseMs: number, max: number): Promise<QueueNotification[]>;
   /** Acknowledges deliveries; resolves with the tokens that were current. */

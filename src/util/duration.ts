@@ -23,6 +23,7 @@ export function parseDuration(text: string): number | undefined {
     i = 1;
   }
   if (i >= s.length) return undefined;
+  if (s.slice(i) === "0") return 0;
   let total = 0;
   while (i < s.length) {
     PART.lastIndex = i;

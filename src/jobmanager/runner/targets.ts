@@ -79,10 +79,6 @@ export class TargetLease {
         error = err;
       });
     }
-    await this.deps.storage.unlockTargets(
-      this.at.jobId,
-      this.targets.map((t) => t.ID),
-    );
     await this.deps.sink.append(
       ...this.targets.map((target) => ({
         entityType: "target" as const,
@@ -91,6 +87,11 @@ export class TargetLease {
         ...this.at,
         target,
       })),
+    );
+    // Unlocked after TargetReleased is written, so another job's TargetAcquired always follows it in the log.
+    await this.deps.storage.unlockTargets(
+      this.at.jobId,
+      this.targets.map((t) => t.ID),
     );
     if (error) throw new TargetAcquireError(`release failed: ${(error as Error).message}`);
   }

@@ -17,6 +17,7 @@ import type {
   CommitListener,
   CreateJobResult,
   JobRecord,
+  JobRetentionLimits,
   NewEvent,
   NewJob,
   NewReport,
@@ -31,6 +32,7 @@ import type {
 import { EventStatements } from "./events.js";
 import { GroupCommitter } from "./group-commit.js";
 import { IngestStatements } from "./ingest.js";
+import { JobRetentionStatements } from "./job-retention.js";
 import { JobStatements, toSummary } from "./jobs.js";
 import { LockStatements } from "./locks.js";
 import { LogStatements } from "./log.js";
@@ -72,6 +74,7 @@ export class SqliteStorage implements Storage {
   private readonly log: LogStatements;
   private readonly queue: QueueStatements;
   private readonly retention: RetentionStatements;
+  private readonly jobRetention: JobRetentionStatements;
   private readonly ingest: IngestStatements;
   /** Events appended by the batch being written; handed to listeners once it commits. */
   private uncommitted: StoredEvent[] = [];
@@ -104,6 +107,7 @@ export class SqliteStorage implements Storage {
     });
     this.log = new LogStatements(this.db, this.jobs);
     this.retention = new RetentionStatements(this.db);
+    this.jobRetention = new JobRetentionStatements(this.db);
     this.ingest = new IngestStatements(this.db, this.events);
     this.locks = new LockStatements(this.db);
     this.reports = new ReportStatements(this.db);
@@ -263,6 +267,10 @@ export class SqliteStorage implements Storage {
 
   pruneEvents(limits: RetentionLimits, batch = 10_000): Promise<PruneResult> {
     return this.write(() => this.retention.prune(limits, Date.now(), batch));
+  }
+
+  pruneJobs(limits: JobRetentionLimits, batch = 500): Promise<{ deleted: number; more: boolean }> {
+    return this.write(() => this.jobRetention.prune(limits, Date.now(), batch));
   }
 
   leaseNotifications(queue: string, leaseMs: number, max: number): Promise<QueueNotification[]> {
