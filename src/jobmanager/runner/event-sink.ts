@@ -1,7 +1,7 @@
 /**
  * Where the runner's events go, and where in-process followers hear about them. Events are appended to the log
- * (with the state rows they imply); subscribers are told after each commit, in sequence order, and a failing
- * subscriber is isolated so it never breaks the runner.
+ * (with the state rows they imply), either waiting for the commit (`append`) or not (`emit`); subscribers are
+ * told after each commit, in sequence order, and a failing subscriber is isolated so it never breaks the runner.
  */
 import type { NewEvent, Storage, StoredEvent } from "../../storage/storage.js";
 
@@ -18,8 +18,18 @@ export class EventSink {
     storage.onCommit((events) => this.publish(events));
   }
 
+  /** Appends and waits for the commit: a barrier, since writes commit in the order they were queued. */
   append(...events: NewEvent[]): Promise<StoredEvent[]> {
     return this.storage.appendEvents(events);
+  }
+
+  /**
+   * Appends without waiting for the commit, for events nothing waits on (step progress). They still commit in
+   * order, before any later write, and storage faults are waited out in the committer; a write that fails for
+   * another reason is a bug, reported through the error callback.
+   */
+  emit(...events: NewEvent[]): void {
+    this.storage.appendEvents(events).catch((err: unknown) => this.onSubscriberError(err));
   }
 
   private publish(events: StoredEvent[]): void {

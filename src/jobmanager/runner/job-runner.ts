@@ -78,13 +78,19 @@ export class JobRunner {
     this.cancel.abort(new JobInterrupted("cancel", message));
   }
 
+  private jobEventOf(eventName: string, payload?: unknown) {
+    return { entityType: "job" as const, operation: "update" as const, eventName, jobId: this.jobId, payload };
+  }
+
   private jobEvent(eventName: string, payload?: unknown) {
-    return this.deps.sink.append({ entityType: "job", operation: "update", eventName, jobId: this.jobId, payload });
+    return this.deps.sink.append(this.jobEventOf(eventName, payload));
   }
 
   private async run(resume: ResumeState | undefined, note: Record<string, unknown> | undefined): Promise<void> {
     try {
-      await this.jobEvent("JobStateStarted", resume ? { Resumed: true, RunID: resume.runId, ...note } : note);
+      this.deps.sink.emit(
+        this.jobEventOf("JobStateStarted", resume ? { Resumed: true, RunID: resume.runId, ...note } : note),
+      );
       for (let runId = resume?.runId ?? 1; this.job.runs === 0 || runId <= this.job.runs; runId++) {
         const here = resume?.runId === runId ? resume : undefined;
         if (!here || here.phase === "run-interval") {
@@ -98,7 +104,7 @@ export class JobRunner {
             phase: "run-interval",
             waitUntil: until,
           });
-          await this.deps.sink.append({
+          this.deps.sink.emit({
             entityType: "run",
             operation: "create",
             eventName: "RunStarted",

@@ -79,7 +79,7 @@ export class TargetLease {
         error = err;
       });
     }
-    await this.deps.sink.append(
+    this.deps.sink.emit(
       ...this.targets.map((target) => ({
         entityType: "target" as const,
         operation: "update" as const,
@@ -161,20 +161,14 @@ export async function acquireTargets(
     return fail(`acquire: ${(err as Error).message}`);
   }
   await lockAll(targets, deadline, deps, at, fail);
-  const lease = new TargetLease(targets, deps, at, tm, test);
-  try {
-    await deps.sink.append(
-      ...targets.map((target) => ({
-        entityType: "target" as const,
-        operation: "update" as const,
-        eventName: "TargetAcquired",
-        ...at,
-        target,
-      })),
-    );
-  } catch (err) {
-    await lease.release().catch(() => {});
-    throw err;
-  }
-  return lease;
+  deps.sink.emit(
+    ...targets.map((target) => ({
+      entityType: "target" as const,
+      operation: "update" as const,
+      eventName: "TargetAcquired",
+      ...at,
+      target,
+    })),
+  );
+  return new TargetLease(targets, deps, at, tm, test);
 }

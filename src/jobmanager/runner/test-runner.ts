@@ -48,7 +48,7 @@ async function runStep(
   const plugin = deps.registry.step(step.name);
   if (!plugin) throw new FrameworkError(`step plugin "${step.name}" is not registered`);
   const where = { ...at, stepLabel: step.label, target };
-  if (!pos.inStep) await deps.sink.append({ entityType: "step", operation: "update", eventName: "TargetIn", ...where });
+  if (!pos.inStep) deps.sink.emit({ entityType: "step", operation: "update", eventName: "TargetIn", ...where });
   const scope = { target, variable: (label: string, name: string) => pos.vars[label]?.[name] };
   try {
     await plugin.run({
@@ -64,11 +64,11 @@ async function runStep(
       emit: async (eventName, payload) => {
         if (!plugin.events.includes(eventName))
           throw new FrameworkError(`step ${step.name} emitted undeclared event ${eventName}`);
-        await deps.sink.append({ entityType: "step", operation: "create", eventName, ...where, payload });
+        deps.sink.emit({ entityType: "step", operation: "create", eventName, ...where, payload });
       },
       setVariable: async (name, value) => {
         pos.vars[step.label] = { ...pos.vars[step.label], [name]: value };
-        await deps.sink.append({
+        deps.sink.emit({
           entityType: "step",
           operation: "create",
           eventName: "VariableEmitted",
@@ -82,7 +82,7 @@ async function runStep(
     if (err instanceof StepPaused) return { kind: "paused", state: err.state };
     if (err instanceof FrameworkError) throw err;
     const error = err instanceof Error ? err.message : String(err);
-    await deps.sink.append({
+    deps.sink.emit({
       entityType: "step",
       operation: "update",
       eventName: "TargetErr",
@@ -91,7 +91,7 @@ async function runStep(
     });
     return { kind: "err", error };
   }
-  await deps.sink.append({ entityType: "step", operation: "update", eventName: "TargetOut", ...where });
+  deps.sink.emit({ entityType: "step", operation: "update", eventName: "TargetOut", ...where });
   return { kind: "out" };
 }
 
@@ -132,7 +132,7 @@ async function takeTargets(
   const either = { ...deps, signal: AbortSignal.any([deps.signal, deps.pauseSignal]) };
   try {
     if (resume) return await relockTargets(resume.targets, test, tm, either, at);
-    await deps.sink.append({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
+    deps.sink.emit({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
     return await acquireTargets(test, tm, either, at);
   } catch (err) {
     if (!deps.signal.aborted && deps.pauseSignal.aborted) throw new AttemptPaused(resume);
@@ -186,7 +186,7 @@ export async function runTestAttempt(
   }
   const outcomes = lease.targets.map((target) => ({ target, error: positions[target.ID]?.error ?? null }));
   const failed = outcomes.filter((o) => o.error !== null).length;
-  await deps.sink.append({
+  deps.sink.emit({
     entityType: "test",
     operation: "update",
     eventName: "TestAttemptEnded",

@@ -1,6 +1,8 @@
 /**
- * Group commit: writes queued in the same event-loop turn run in one transaction and share one fsync.
- * One failing write does not undo its neighbours (see flush).
+ * Group commit: writes queued in the same event-loop turn run in one transaction and share one fsync, and commit
+ * in the order they were queued. One failing write does not undo its neighbours (see flush). A storage fault
+ * (disk full, I/O error) keeps the batch queued and retries it with backoff, so order holds and nothing is lost;
+ * only `failFast` writes (submissions) are rejected at once, so their callers can say "not stored".
  */
 import type Database from "better-sqlite3";
 
@@ -9,6 +11,10 @@ export interface CommitHooks {
   afterCommit?: () => void;
   /** Runs when a batch is rolled back (a write failed, or the commit did); nothing of it is stored. */
   onRollback?: () => void;
+  /** A fault worth waiting out (the batch is retried) rather than a failure of the writes themselves. */
+  isTransient?: (err: unknown) => boolean;
+  /** Told of each fault being waited out. */
+  onFault?: (err: unknown) => void;
 }
 
 interface Outcome {
@@ -18,13 +24,19 @@ interface Outcome {
 
 interface PendingWrite {
   run: () => unknown;
+  failFast: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
+const MIN_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 2000;
+
 export class GroupCommitter {
   private pending: PendingWrite[] = [];
   private scheduled = false;
+  private backoffMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly db: Database.Database;
   private readonly hooks: CommitHooks;
 
@@ -34,10 +46,10 @@ export class GroupCommitter {
   }
 
   /** Queues a write; resolves with its result once the batch holding it is committed. */
-  write<T>(run: () => T): Promise<T> {
+  write<T>(run: () => T, failFast = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
+      this.pending.push({ run, failFast, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled && this.retryTimer === undefined) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
@@ -47,6 +59,8 @@ export class GroupCommitter {
   /** Commits everything queued so far. */
   flush(): void {
     this.scheduled = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
@@ -56,17 +70,30 @@ export class GroupCommitter {
       // batch is rolled back and run again with each write in its own savepoint, so only that write fails.
       outcomes = this.runBatch(batch, false) ?? (this.runBatch(batch, true) as Outcome[]);
     } catch (err) {
-      // The commit itself failed (disk full, I/O error): nothing in the batch is stored.
       this.hooks.onRollback?.();
-      for (const w of batch) w.reject(err);
+      this.failBatch(batch, err);
       return;
     }
+    this.backoffMs = 0;
     this.hooks.afterCommit?.();
     batch.forEach((w, i) => {
       const o = outcomes[i];
       if (o?.ok) w.resolve(o.value);
       else w.reject(o?.value);
     });
+  }
+
+  /** Nothing of the batch is stored: wait out a transient fault (keeping order), or fail every write. */
+  private failBatch(batch: PendingWrite[], err: unknown): void {
+    if (!this.hooks.isTransient?.(err)) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    this.hooks.onFault?.(err);
+    for (const w of batch) if (w.failFast) w.reject(err);
+    this.pending = [...batch.filter((w) => !w.failFast), ...this.pending];
+    this.backoffMs = Math.min(Math.max(MIN_BACKOFF_MS, this.backoffMs * 2), MAX_BACKOFF_MS);
+    this.retryTimer = setTimeout(() => this.flush(), this.backoffMs);
   }
 
   /** Runs and commits the batch; undefined when a write failed without savepoints (the batch was rolled back). */
@@ -89,9 +116,9 @@ export class GroupCommitter {
             try {
               outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
             } catch (err) {
-              // SQLite may roll back the whole transaction (SQLITE_FULL, I/O errors): then nothing of the batch
-              // can commit, and the writes after this one must not run outside a transaction.
-              if (!this.db.inTransaction) throw err;
+              // SQLite may have rolled back the whole transaction (SQLITE_FULL, I/O errors), and a write that must
+              // not be lost cannot fail alone: either way the batch as a whole fails (and is retried if transient).
+              if (!this.db.inTransaction || (!w.failFast && this.hooks.isTransient?.(err))) throw err;
               outcomes.push({ ok: false, value: err });
             }
           }
@@ -103,5 +130,14 @@ export class GroupCommitter {
       return undefined;
     }
     return outcomes;
+  }
+
+  /** Stops retrying; what is still queued fails. */
+  close(err: unknown): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const left = this.pending;
+    this.pending = [];
+    for (const w of left) w.reject(err);
   }
 }

@@ -63,6 +63,11 @@ function translate(err: unknown): unknown {
   return err;
 }
 
+function isStorageFault(err: unknown): boolean {
+  const t = translate(err);
+  return t instanceof OrdoError && t.code === "ORDO_ERR_STORAGE_UNAVAILABLE";
+}
+
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly writer: GroupCommitter;
@@ -80,7 +85,6 @@ export class SqliteStorage implements Storage {
   private uncommitted: StoredEvent[] = [];
   private readonly listeners = new Set<CommitListener>();
   private readonly onFault: ((err: OrdoError) => void) | undefined;
-  private closed = false;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
@@ -93,6 +97,8 @@ export class SqliteStorage implements Storage {
     migrate(this.db);
     this.writer = new GroupCommitter(this.db, {
       afterCommit: () => this.publish(),
+      isTransient: (err) => isStorageFault(err),
+      onFault: (err) => this.onFault?.(translate(err) as OrdoError),
       onRollback: () => {
         this.uncommitted = [];
       },
@@ -114,24 +120,11 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * A write the engine depends on (events, locks, reports) waits out a storage fault (disk full, I/O error),
-   * retrying with backoff until it commits, so nothing is lost; a submission (`failFast`) fails at once with
-   * ORDO_ERR_STORAGE_UNAVAILABLE so the client knows it was not stored.
+   * Queues a write for the next group commit. A write the engine depends on (events, locks, reports) waits out a
+   * storage fault (disk full, I/O error) in the committer, in order, until it commits, so nothing is lost; a
+   * submission (`failFast`) fails at once with ORDO_ERR_STORAGE_UNAVAILABLE so the client knows it was not stored.
    */
   private async write<T>(fn: () => T, failFast = false): Promise<T> {
-    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        return await this.writeOnce(fn);
-      } catch (err) {
-        const unavailable = err instanceof OrdoError && err.code === "ORDO_ERR_STORAGE_UNAVAILABLE";
-        if (failFast || !unavailable || this.closed) throw err;
-        this.onFault?.(err);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
-
-  private async writeOnce<T>(fn: () => T): Promise<T> {
     try {
       return await this.writer.write(() => {
         const mark = this.uncommitted.length;
@@ -141,7 +134,7 @@ export class SqliteStorage implements Storage {
           this.uncommitted.length = mark; // this write's savepoint was rolled back
           throw err;
         }
-      });
+      }, failFast);
     } catch (err) {
       throw translate(err);
     }
@@ -290,8 +283,10 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     this.writer.flush();
+    this.writer.close(
+      new OrdoError("ORDO_ERR_STORAGE_UNAVAILABLE", "storage closed while writes waited for a fault to clear"),
+    );
     this.db.close();
   }
 }
