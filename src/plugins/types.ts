@@ -24,10 +24,11 @@ export interface TargetManager {
   name: string;
   /** Throws an OrdoError naming `field` when the parameters are unusable. */
   validateAcquire(params: Record<string, unknown>, field: string, ctx: PluginContext): void;
+  /** May answer synchronously (targets written in the descriptor): then no timeout is needed. */
   acquire(
     params: Record<string, unknown>,
     ctx: PluginContext & { jobId: JobId; signal: AbortSignal },
-  ): Promise<Target[]>;
+  ): Target[] | Promise<Target[]>;
   release?(targets: Target[], params: Record<string, unknown>, ctx: PluginContext): Promise<void>;
 }
 

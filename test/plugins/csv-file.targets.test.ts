@@ -24,7 +24,7 @@ writeFileSync(
 );
 
 const ctx = { cwd: dir, jobId: 1, signal: new AbortController().signal };
-const acquire = (params: Record<string, unknown>): Promise<Target[]> => CSVFileTargetManager.acquire(params, ctx);
+const acquire = async (params: Record<string, unknown>): Promise<Target[]> => CSVFileTargetManager.acquire(params, ctx);
 const ids = (ts: Target[]) => ts.map((t) => t.ID);
 
 test("rows become targets with ID, FQDN and addresses; blank lines and comments are skipped", async () => {

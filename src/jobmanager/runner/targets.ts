@@ -151,11 +151,14 @@ export async function acquireTargets(
 
   let targets: Target[];
   try {
-    targets = await pTimeout(tm.acquire(test.acquireParameters, { ...deps, jobId: at.jobId }), {
-      milliseconds: deps.acquireTimeoutMs,
-      message: `target manager ${tm.name} did not return targets within ${deps.acquireTimeoutMs}ms`,
-      signal: deps.signal,
-    });
+    const answer = tm.acquire(test.acquireParameters, { ...deps, jobId: at.jobId });
+    targets = Array.isArray(answer)
+      ? answer
+      : await pTimeout(answer, {
+          milliseconds: deps.acquireTimeoutMs,
+          message: `target manager ${tm.name} did not return targets within ${deps.acquireTimeoutMs}ms`,
+          signal: deps.signal,
+        });
   } catch (err) {
     if (deps.signal.aborted) throw deps.signal.reason;
     return fail(`acquire: ${(err as Error).message}`);

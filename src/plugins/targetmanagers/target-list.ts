@@ -32,7 +32,7 @@ function targetList(name: string): TargetManager {
     validateAcquire(params, path) {
       parseTargets(params, path);
     },
-    async acquire(params) {
+    acquire(params) {
       return parseTargets(params, "TargetManagerAcquireParameters");
     },
   };
