@@ -1,7 +1,8 @@
 /**
  * Every error ordo reports is an OrdoError with a stable code and a transport-free kind.
  * Listeners map the kind to an HTTP status or gRPC code in one table (src/listeners/error-mapping.ts).
- * Codes are never reused: retire a code instead of changing its meaning.
+ * Codes are never reused: retire a code instead of changing its meaning. docs/ERRORS.md documents each one (a test
+ * keeps the two in step).
  */
 
 /** What went wrong, independent of transport. */
@@ -11,6 +12,7 @@ export type ErrorKind =
   | "conflict"
   | "gone"
   | "timeout"
+  | "overloaded"
   | "unavailable"
   | "too_large"
   | "internal";
@@ -27,6 +29,7 @@ export const ERROR_CODES = {
   ORDO_ERR_JOB_NOT_RUNNING: "conflict",
   ORDO_ERR_JOB_STILL_RUNNING: "conflict",
   ORDO_ERR_TIMEOUT: "timeout",
+  ORDO_ERR_OVERLOADED: "overloaded",
   ORDO_ERR_SHUTTING_DOWN: "unavailable",
   ORDO_ERR_STORAGE_UNAVAILABLE: "unavailable",
   ORDO_ERR_BODY_TOO_LARGE: "too_large",

@@ -188,7 +188,11 @@ export class Api {
       await pTimeout(this.events.send(event, handoff.signal), {
         milliseconds: this.eventTimeoutMs,
         fallback: () => {
-          const err = timeout("handing the request to the job manager");
+          // The channel stayed full for the whole event timeout: the job manager is saturated.
+          const err = new OrdoError(
+            "ORDO_ERR_OVERLOADED",
+            `${request.type}: the server is overloaded (${this.events.length} requests waiting for the job manager); retry later`,
+          );
           handoff.abort(err);
           throw err;
         },

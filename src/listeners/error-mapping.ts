@@ -31,6 +31,8 @@ export function statusFor(kind: ErrorKind): TransportStatus {
       return { http: 410, grpc: GrpcCode.OUT_OF_RANGE, title: "Gone" };
     case "timeout":
       return { http: 503, grpc: GrpcCode.DEADLINE_EXCEEDED, title: "Service Unavailable" };
+    case "overloaded":
+      return { http: 503, grpc: GrpcCode.RESOURCE_EXHAUSTED, title: "Service Unavailable" };
     case "unavailable":
       return { http: 503, grpc: GrpcCode.UNAVAILABLE, title: "Service Unavailable" };
     case "too_large":

@@ -78,6 +78,7 @@ export function registerContestRoutes(app: FastifyInstance, api: Api): void {
         // Bad arguments and a server that cannot answer are transport-level failures in ConTest.
         if (
           e.kind === "timeout" ||
+          e.kind === "overloaded" ||
           e.kind === "unavailable" ||
           e.kind === "too_large" ||
           e.code === "ORDO_ERR_ARGUMENT_INVALID" ||

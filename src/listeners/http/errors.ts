@@ -41,7 +41,7 @@ export function fromFastifyError(err: unknown): OrdoError {
 export function sendProblem(reply: FastifyReply, err: unknown, instance?: string): FastifyReply {
   const e = fromFastifyError(err);
   const status = HTTP_STATUS_BY_CODE[e.code] ?? statusFor(e.kind);
-  if (e.kind === "timeout" || e.kind === "unavailable") reply.header("Retry-After", "1");
+  if (e.kind === "timeout" || e.kind === "overloaded" || e.kind === "unavailable") reply.header("Retry-After", "1");
   return reply
     .code(status.http)
     .type("application/problem+json")
