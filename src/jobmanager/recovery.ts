@@ -26,8 +26,12 @@ export async function crashResumePoint(
   const lastRun = runs.at(-1);
   if (!lastRun) return undefined; // nothing ran yet: start afresh
   const base = { version: RESUME_STATE_VERSION, runId: lastRun.runId, testIndex: 0, attempt: 0 };
-  if (lastRun.endTime !== null)
+  if (lastRun.endTime !== null) {
+    // The run ended; if its reports were not all written, report it (reporters that already did are skipped).
+    const reported = (await storage.getReports(job.id)).filter((r) => r.RunID === lastRun.runId).length;
+    if (reported < resolved.runReporters.length) return { ...base, testIndex: resolved.tests.length, phase: "attempt" };
     return { ...base, runId: lastRun.runId + 1, phase: "run-interval", waitUntil: Date.now() };
+  }
   const last = (await storage.getTestAttempts(job.id)).filter((a) => a.runId === lastRun.runId).at(-1);
   if (!last) return { ...base, phase: "attempt" };
   const testIndex = resolved.tests.findIndex((t) => t.testName === last.testName);

@@ -186,9 +186,17 @@ export class JobRunner {
     }
   }
 
+  /** Reporters that already reported for this run (0 = final): a job recovered after a crash does not report twice. */
+  private async reported(runId: number): Promise<Set<string>> {
+    const reports = await this.deps.storage.getReports(this.jobId);
+    return new Set(reports.filter((r) => r.RunID === runId).map((r) => r.ReporterName));
+  }
+
   private async runReports(runId: number): Promise<void> {
     const outcome = await runOutcome(this.deps.storage, this.jobId, runId, this.job);
+    const done = await this.reported(runId);
     for (const r of this.job.runReporters) {
+      if (done.has(r.name)) continue;
       const plugin = this.deps.registry.reporter(r.name);
       if (!plugin) throw new Error(`reporter "${r.name}" is not registered`);
       const result = plugin.runReport(r.parameters, outcome);
@@ -199,7 +207,9 @@ export class JobRunner {
   private async finalReports(): Promise<void> {
     if (this.job.finalReporters.length === 0) return;
     const runReports = await finalReportInput(this.deps.storage, this.jobId);
+    const done = await this.reported(0);
     for (const r of this.job.finalReporters) {
+      if (done.has(r.name)) continue;
       const plugin = this.deps.registry.reporter(r.name);
       if (!plugin) throw new Error(`reporter "${r.name}" is not registered`);
       const result = plugin.finalReport(r.parameters, runReports);
