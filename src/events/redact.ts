@@ -19,7 +19,21 @@ function words(key: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+/** Payload keys repeat (Msg, Error, Path...): remember each key's answer, within a bound. */
+const known = new Map<string, boolean>();
+const KNOWN_MAX = 10_000;
+
 export function isSecretKey(key: string): boolean {
+  let secret = known.get(key);
+  if (secret === undefined) {
+    secret = classify(key);
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.set(key, secret);
+  }
+  return secret;
+}
+
+function classify(key: string): boolean {
   const compact = key.toLowerCase().replace(/[^a-z0-9]/g, "");
   if (SECRET_WORDS.has(compact)) return true;
   return words(key).some((w) => SECRET_WORDS.has(w) || (w.endsWith("s") && SECRET_WORDS.has(w.slice(0, -1))));
