@@ -173,10 +173,15 @@ export class JobRunner {
             deps,
             at,
             resumed?.phase === "attempt" ? resumed.attemptState : undefined,
+            resumed?.phase === "attempt" && resumed.attemptStarted === true,
           );
         } catch (err) {
           if (err instanceof AttemptPaused)
-            throw new JobPaused({ ...state, ...(err.state ? { attemptState: err.state } : {}) });
+            throw new JobPaused({
+              ...state,
+              ...(err.state ? { attemptState: err.state } : {}),
+              ...(err.started ? { attemptStarted: true } : {}),
+            });
           throw err;
         }
         if (!targets.some((t) => t.error !== null) || attempt >= test.numRetries) break;

@@ -39,6 +39,8 @@ export interface ResumeState {
   waitUntil?: number;
   /** For "attempt": the targets held and where each one is; absent = the attempt starts afresh. */
   attemptState?: AttemptState;
+  /** For "attempt" without attemptState: TestAttemptStarted is already recorded (paused while acquiring). */
+  attemptStarted?: boolean;
 }
 
 /** Checks a stored resume state against the job it belongs to; returns a reason when it cannot be used. */

@@ -25,8 +25,11 @@ export class FrameworkError extends Error {}
 /** The attempt stopped for a pause; `state` says where every target is (absent: start the attempt afresh). */
 export class AttemptPaused extends Error {
   readonly state: AttemptState | undefined;
-  constructor(state: AttemptState | undefined) {
+  /** TestAttemptStarted is already recorded (the pause came while targets were being acquired). */
+  readonly started: boolean;
+  constructor(state: AttemptState | undefined, started = true) {
     super("attempt paused");
+    this.started = started;
     this.state = state;
   }
 }
@@ -125,6 +128,7 @@ async function takeTargets(
   deps: AttemptDeps,
   at: TestCoordinates,
   resume: AttemptState | undefined,
+  started: boolean,
 ): Promise<TargetLease> {
   const tm = deps.registry.targetManager(test.targetManager);
   if (!tm) throw new FrameworkError(`target manager "${test.targetManager}" is not registered`);
@@ -132,7 +136,7 @@ async function takeTargets(
   const either = { ...deps, signal: AbortSignal.any([deps.signal, deps.pauseSignal]) };
   try {
     if (resume) return await relockTargets(resume.targets, test, tm, either, at);
-    deps.sink.emit({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
+    if (!started) deps.sink.emit({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
     return await acquireTargets(test, tm, either, at);
   } catch (err) {
     if (!deps.signal.aborted && deps.pauseSignal.aborted) throw new AttemptPaused(resume);
@@ -154,8 +158,9 @@ export async function runTestAttempt(
   deps: AttemptDeps,
   at: TestCoordinates,
   resume?: AttemptState,
+  started = false,
 ): Promise<TargetOutcome[]> {
-  const lease = await takeTargets(test, deps, at, resume);
+  const lease = await takeTargets(test, deps, at, resume, started);
   const positions: Record<string, TargetPosition> = {};
   for (const t of lease.targets)
     positions[t.ID] = resume?.positions[t.ID] ?? { phase: "steps", index: 0, inStep: false, vars: {} };
