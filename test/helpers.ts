@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import type { JobStateName, JobStatus } from "../src/api/types.js";
@@ -51,6 +52,37 @@ export async function startTestServer(raw: RawConfig = {}): Promise<TestServer> 
       await server.close();
       if (raw.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One real server for the whole test file: started in `before`, closed in `after`. The returned object reads
+ * through to it, so tests use `srv.url` as with `startTestServer`.
+ */
+export function useTestServer(raw: RawConfig = {}): TestServer {
+  let current: TestServer | undefined;
+  before(async () => {
+    current = await startTestServer(raw);
+  });
+  after(() => current?.close());
+  const get = (): TestServer => {
+    if (!current) throw new Error("the test server starts in before()");
+    return current;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get grpcUrl() {
+      return get().grpcUrl;
+    },
+    get server() {
+      return get().server;
+    },
+    get dataDir() {
+      return get().dataDir;
+    },
+    close: () => get().close(),
   };
 }
 

@@ -2,24 +2,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { JobStatus, JobSummary } from "../../src/api/types.js";
-import {
-  jobStatus,
-  SAMPLES_DIR,
-  simpleDescriptor,
-  startTestServer,
-  submit,
-  type TestServer,
-  waitForState,
-} from "../helpers.js";
+import { jobStatus, SAMPLES_DIR, simpleDescriptor, submit, useTestServer, waitForState } from "../helpers.js";
 import { closedPort, descriptorFile, runCli, sleeperDescriptor } from "./run-cli.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer();
-});
-after(() => srv.close());
+const srv = useTestServer();
 
 /** The descriptor without its Version key, which the CLI must add. */
 function withoutVersion(over: Parameters<typeof simpleDescriptor>[0] = {}) {

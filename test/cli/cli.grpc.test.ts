@@ -1,14 +1,10 @@
 /** The CLI over a grpc:// address behaves as over http://: same commands, same output, same exit codes. */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SAMPLES_DIR, startTestServer, type TestServer } from "../helpers.js";
+import { test } from "node:test";
+import { SAMPLES_DIR, useTestServer } from "../helpers.js";
 import { descriptorFile, runCli, sleeperDescriptor } from "./run-cli.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer();
-});
-after(() => srv.close());
+const srv = useTestServer();
 
 test("start --wait over grpc:// runs a ConTest sample to completion and exits 0", async () => {
   const res = await runCli(["start", "--wait", "-r", "grpc-user", `${SAMPLES_DIR}/test-simple.yaml`], {

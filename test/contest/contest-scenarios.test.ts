@@ -6,25 +6,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import type { JobStatus, TestEvent } from "../../src/api/types.js";
-import {
-  postForm,
-  SAMPLES_DIR,
-  simpleDescriptor,
-  startTestServer,
-  submit,
-  type TestServer,
-  waitForState,
-} from "../helpers.js";
+import { postForm, SAMPLES_DIR, simpleDescriptor, submit, useTestServer, waitForState } from "../helpers.js";
 import { jobEvents, waitForEvent } from "./job-events.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer();
-});
-after(() => srv.close());
+const srv = useTestServer();
 
 interface Envelope<T> {
   ServerID: string;

@@ -1,14 +1,10 @@
 /** Job retention runs online: old finished jobs go (with their state rows), running and queued jobs stay. */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { request, simpleDescriptor, startTestServer, submit, type TestServer, waitForState } from "../helpers.js";
+import { test } from "node:test";
+import { request, simpleDescriptor, submit, useTestServer, waitForState } from "../helpers.js";
 
 const KEEP = 2;
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer({ jobRetentionCount: KEEP, eventRetentionInterval: "50ms" });
-});
-after(() => srv.close());
+const srv = useTestServer({ jobRetentionCount: KEEP, eventRetentionInterval: "50ms" });
 
 const sleeper = (name: string) =>
   simpleDescriptor({

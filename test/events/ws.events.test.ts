@@ -5,17 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
-import { request, simpleDescriptor, startTestServer, submit, type TestServer, waitForState } from "../helpers.js";
+import { request, simpleDescriptor, startTestServer, submit, useTestServer, waitForState } from "../helpers.js";
 import { type WsClient as Client, WS_PATH, WsClient, wsUrl } from "./clients.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer({ wsPingInterval: "100ms" });
-});
-after(() => srv.close());
+const srv = useTestServer({ wsPingInterval: "100ms" });
 
 async function runJob(name = "ws"): Promise<number> {
   const id = await submit(srv.url, simpleDescriptor({ name, targets: [`${name}-t`] }));

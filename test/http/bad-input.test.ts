@@ -5,13 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { postForm, request, simpleDescriptor, startTestServer, type TestServer } from "../helpers.js";
+import { postForm, request, simpleDescriptor, startTestServer, type TestServer, useTestServer } from "../helpers.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer();
-});
-after(() => srv.close());
+const srv = useTestServer();
 
 interface Problem {
   type: string;

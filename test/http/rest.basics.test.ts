@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { request, simpleDescriptor, startTestServer, submit, type TestServer, waitForState } from "../helpers.js";
+import { test } from "node:test";
+import { request, simpleDescriptor, submit, useTestServer, waitForState } from "../helpers.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer();
-});
-after(() => srv.close());
+const srv = useTestServer();
 
 test("version reports API version 5 and the server ID", async () => {
   const res = await request(srv.url, "/api/v1/version");

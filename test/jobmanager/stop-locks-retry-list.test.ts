@@ -6,25 +6,12 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { JobStatus, TestEvent } from "../../src/api/types.js";
 import { jobEvents, waitForEvent } from "../contest/job-events.js";
-import {
-  jobStatus,
-  postForm,
-  request,
-  simpleDescriptor,
-  startTestServer,
-  submit,
-  type TestServer,
-  waitForState,
-} from "../helpers.js";
+import { jobStatus, postForm, request, simpleDescriptor, submit, useTestServer, waitForState } from "../helpers.js";
 
-let srv: TestServer;
-before(async () => {
-  srv = await startTestServer();
-});
-after(() => srv.close());
+const srv = useTestServer();
 
 const ENDED = ["JobStateCompleted", "JobStateFailed", "JobStateCancelled"] as const;
 const asRequestor = { "x-ordo-requestor": "tester" };
