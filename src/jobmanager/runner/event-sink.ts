@@ -7,6 +7,13 @@ import type { NewEvent, Storage, StoredEvent } from "../../storage/storage.js";
 
 export type EventSubscriber = (events: StoredEvent[]) => void;
 
+/** EmitTime is when the runner saw it happen (as in ConTest), not when the batch holding it was committed. */
+function stamped(events: NewEvent[]): NewEvent[] {
+  const now = Date.now();
+  for (const e of events) e.time ??= now;
+  return events;
+}
+
 export class EventSink {
   private readonly storage: Storage;
   private readonly subscribers = new Set<EventSubscriber>();
@@ -20,7 +27,7 @@ export class EventSink {
 
   /** Appends and waits for the commit: a barrier, since writes commit in the order they were queued. */
   append(...events: NewEvent[]): Promise<StoredEvent[]> {
-    return this.storage.appendEvents(events);
+    return this.storage.appendEvents(stamped(events));
   }
 
   /**
@@ -29,7 +36,7 @@ export class EventSink {
    * another reason is a bug, reported through the error callback.
    */
   emit(...events: NewEvent[]): void {
-    this.storage.appendEvents(events).catch((err: unknown) => this.onSubscriberError(err));
+    this.storage.appendEvents(stamped(events)).catch((err: unknown) => this.onSubscriberError(err));
   }
 
   private publish(events: StoredEvent[]): void {
