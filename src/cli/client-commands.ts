@@ -5,6 +5,7 @@
  */
 import type { Command, CommanderError } from "commander";
 import { API_VERSION } from "../api/types.js";
+import { listValues } from "../util/list-values.js";
 import { ClientError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./client/errors.js";
 import {
   addGlobalOptions,
@@ -13,7 +14,6 @@ import {
   type GlobalOptions,
   normalizeState,
   parseJobIdArg,
-  splitList,
 } from "./client/options.js";
 import { followAndReport } from "./follow.js";
 import { exitQuietlyOnClosedStdout, jobTable, printJson, printLine } from "./output.js";
@@ -95,8 +95,8 @@ export function registerClientCommands(program: Command): void {
     .action(
       run<GlobalOptions & { states?: string[]; tags?: string[] }>(async (ctx, _args, opts) => {
         const jobs = await ctx.transport.list({
-          states: splitList(opts.states).map(normalizeState),
-          tags: splitList(opts.tags),
+          states: listValues(opts.states).map(normalizeState),
+          tags: listValues(opts.tags),
         });
         if (ctx.json) printJson({ jobs });
         else printLine(jobs.length === 0 ? "no jobs" : jobTable(jobs));

@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { JobStatus, TestEvent } from "../../src/api/types.js";
 import { parseDescriptor } from "../../src/cli/client/descriptor-input.js";
-import { normalizeState, parseJobIdArg, splitList } from "../../src/cli/client/options.js";
+import { normalizeState, parseJobIdArg } from "../../src/cli/client/options.js";
 import { type ClientTransport, parseAddress } from "../../src/cli/client/transport.js";
 import { formatEvent, payloadSummary, table } from "../../src/cli/output.js";
 import { ProgressLine } from "../../src/cli/progress.js";
 import { type EventSource, followJob } from "../../src/cli/watch.js";
+import { listValues } from "../../src/util/list-values.js";
 
 function event(over: Partial<TestEvent>): TestEvent {
   return {
@@ -41,7 +42,7 @@ test("option parsing: job IDs, lists, states, addresses", () => {
   assert.equal(parseJobIdArg("42"), 42);
   for (const bad of ["0", "-1", "1.5", "abc", "../version", ""])
     assert.throws(() => parseJobIdArg(bad), /invalid job ID/);
-  assert.deepEqual(splitList(["a,b", " c ", ",,"]), ["a", "b", "c"]);
+  assert.deepEqual(listValues(["a,b", " c ", ",,"]), ["a", "b", "c"]);
   assert.equal(normalizeState("completed"), "JobStateCompleted");
   assert.equal(normalizeState("JOBSTATECANCELLED"), "JobStateCancelled");
   assert.equal(normalizeState("Sleeping"), "Sleeping");

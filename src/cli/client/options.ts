@@ -57,12 +57,6 @@ export function parseJobIdArg(raw: string): JobId {
 }
 
 /** Repeated and comma-separated values, flattened. */
-export function splitList(values: string[] | undefined): string[] {
-  return (values ?? [])
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter((v) => v !== "");
-}
 
 /** Accepts state names loosely ("completed", "JobStateCompleted"); an unknown name goes to the server to reject. */
 export function normalizeState(raw: string): JobStateName {

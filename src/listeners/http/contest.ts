@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Api, parseJobId, validateRequestor } from "../../api/api.js";
 import { OrdoError } from "../../errors.js";
+import { listValues } from "../../util/list-values.js";
 import { fromFastifyError } from "./errors.js";
 
 type Form = Record<string, string | string[] | undefined>;
@@ -25,16 +26,6 @@ const RESPONSE_TYPE: Record<Verb, string> = {
 function first(form: Form, key: string): string | undefined {
   const v = form[key];
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** Repeated fields or comma-separated values, as contestcli sends them. */
-function many(form: Form, key: string): string[] {
-  const v = form[key];
-  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return list
-    .flatMap((s) => s.split(","))
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
 }
 
 /** Argument and transport problems: HTTP 400 {"Msg"}. */
@@ -59,7 +50,10 @@ async function call(api: Api, verb: Verb, form: Form): Promise<unknown> {
     case "retry":
       return api.retry(requestor, parseJobId(first(form, "jobID")));
     case "list": {
-      const jobs = await api.list(requestor, { states: many(form, "states") as never[], tags: many(form, "tags") });
+      const jobs = await api.list(requestor, {
+        states: listValues(form.states) as never[],
+        tags: listValues(form.tags),
+      });
       return { JobIDs: jobs.map((j) => j.JobID) };
     }
   }

@@ -3,6 +3,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type Api, parseJobId } from "../../api/api.js";
 import { API_VERSION, type JobStateName } from "../../api/types.js";
+import { listValues } from "../../util/list-values.js";
 
 const REQUESTOR_HEADER = "x-ordo-requestor";
 /** Reads don't change anything, so they need no declared requestor. */
@@ -55,14 +56,6 @@ const Problem = Type.Object(
 );
 const errors = { 400: Problem, 404: Problem, 409: Problem, 413: Problem, 503: Problem };
 
-function csv(v: string | string[] | undefined): string[] {
-  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return list
-    .flatMap((s) => s.split(","))
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
 function requestorOf(req: FastifyRequest, fallback?: string): string {
   const h = req.headers[REQUESTOR_HEADER];
   const q = (req.query as { requestor?: unknown } | undefined)?.requestor;
@@ -106,8 +99,8 @@ export function registerRestRoutes(app: FastifyInstance, api: Api): void {
     async (req) => {
       const limit = req.query.limit ?? 100;
       const jobs = await api.list(requestorOf(req, ANONYMOUS), {
-        states: csv(req.query.state) as JobStateName[],
-        tags: csv(req.query.tag),
+        states: listValues(req.query.state) as JobStateName[],
+        tags: listValues(req.query.tag),
         requestor: req.query.requestor,
         afterId: req.query.after,
         limit: limit + 1,
