@@ -9,8 +9,9 @@ import { sleep } from "../../plugins/params.js";
 import type { PluginRegistry } from "../../plugins/registry.js";
 import type { Storage } from "../../storage/storage.js";
 import type { ResolvedJob } from "../descriptor.js";
+import { buildReport } from "../report.js";
 import type { EventSink } from "./event-sink.js";
-import { finalReportInput, runOutcome } from "./outcomes.js";
+import { runOutcome } from "./outcomes.js";
 import { RESUME_STATE_VERSION, type ResumeState } from "./resume-state.js";
 import { interruption, JobInterrupted } from "./stop-reason.js";
 import { AttemptPaused, runTestAttempt } from "./test-runner.js";
@@ -191,7 +192,7 @@ export class JobRunner {
     }
   }
 
-  /** Reporters that already reported for this run (0 = final): a job recovered after a crash does not report twice. */
+  /** Reporters that already reported for this run: a job recovered after a crash does not report twice. */
   private async reported(runId: number): Promise<Set<string>> {
     const reports = await this.deps.storage.getReports(this.jobId);
     return new Set(reports.filter((r) => r.RunID === runId).map((r) => r.ReporterName));
@@ -211,8 +212,10 @@ export class JobRunner {
 
   private async finalReports(): Promise<void> {
     if (this.job.finalReporters.length === 0) return;
-    const runReports = await finalReportInput(this.deps.storage, this.jobId);
-    const done = await this.reported(0);
+    // One read gives both what the final reporters judge and which of them already reported (crash recovery).
+    const report = await buildReport(this.deps.storage, this.jobId);
+    const runReports = report.RunReports.map((run) => run.map((r) => ({ success: r.Success, data: r.Data })));
+    const done = new Set(report.FinalReports.map((r) => r.ReporterName));
     for (const r of this.job.finalReporters) {
       if (done.has(r.name)) continue;
       const plugin = this.deps.registry.reporter(r.name);

@@ -3,7 +3,7 @@
  * pause or a crash reports on its whole history.
  */
 import type { JobId } from "../../api/types.js";
-import type { ReportResult, RunOutcome } from "../../plugins/types.js";
+import type { RunOutcome } from "../../plugins/types.js";
 import type { Storage } from "../../storage/storage.js";
 import type { ResolvedJob } from "../descriptor.js";
 
@@ -24,16 +24,4 @@ export async function runOutcome(storage: Storage, jobId: JobId, runId: number, 
     outcome.tests.push({ testName: test.testName, attempt: last.attempt, targets: [...byTarget.values()] });
   }
   return outcome;
-}
-
-/** The run reports of every run, in run order, for the final reporters. */
-export async function finalReportInput(storage: Storage, jobId: JobId): Promise<ReportResult[][]> {
-  const byRun = new Map<number, ReportResult[]>();
-  for (const r of await storage.getReports(jobId)) {
-    if (r.RunID === 0) continue;
-    const list = byRun.get(r.RunID) ?? [];
-    list.push({ success: r.Success, data: r.Data });
-    byRun.set(r.RunID, list);
-  }
-  return [...byRun.keys()].sort((a, b) => a - b).map((k) => byRun.get(k) ?? []);
 }
