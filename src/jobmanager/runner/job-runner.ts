@@ -42,6 +42,10 @@ export class JobRunner {
   private readonly deps: JobRunnerDeps;
   private readonly cancel = new AbortController();
   private readonly pause = new AbortController();
+  /** Aborted by either a pause or a cancel: what waits (targets, intervals) listens to this one signal. */
+  private readonly halt = new AbortController();
+  /** Recovered or resumed: reports of the run it continues may already exist. */
+  private resumed = false;
   private state: RunnerState = "created";
   /** Settles when the runner has finished (whatever the outcome). */
   done: Promise<void> = Promise.resolve();
@@ -59,6 +63,7 @@ export class JobRunner {
   /** Starts the job, or continues it from a resume state; `note` is recorded with JobStateStarted. */
   start(resume?: ResumeState, note?: Record<string, unknown>): Promise<void> {
     this.state = "running";
+    this.resumed = resume !== undefined || note !== undefined;
     this.done = this.run(resume, note).finally(() => {
       this.state = "done";
     });
@@ -72,11 +77,13 @@ export class JobRunner {
       if (this.state !== "running") return;
       this.state = "pausing";
       this.pause.abort(new JobInterrupted("pause", message));
+      this.halt.abort(this.pause.signal.reason);
       return;
     }
     if (this.state === "cancelling") return;
     this.state = "cancelling";
     this.cancel.abort(new JobInterrupted("cancel", message));
+    if (!this.halt.signal.aborted) this.halt.abort(this.cancel.signal.reason);
   }
 
   private jobEventOf(eventName: string, payload?: unknown) {
@@ -143,7 +150,7 @@ export class JobRunner {
   private async waitUntil(until: number, state: ResumeState): Promise<void> {
     if (this.pause.signal.aborted) throw new JobPaused(state);
     try {
-      await sleep(Math.max(0, until - Date.now()), AbortSignal.any([this.cancel.signal, this.pause.signal]));
+      await sleep(Math.max(0, until - Date.now()), this.halt.signal);
     } catch (err) {
       if (!this.cancel.signal.aborted && this.pause.signal.aborted) throw new JobPaused(state);
       throw err;
@@ -155,6 +162,7 @@ export class JobRunner {
       ...this.deps,
       signal: this.cancel.signal,
       pauseSignal: this.pause.signal,
+      haltSignal: this.halt.signal,
       acquireTimeoutMs: this.job.acquireTimeoutMs,
       releaseTimeoutMs: this.job.releaseTimeoutMs,
     };
@@ -194,6 +202,7 @@ export class JobRunner {
 
   /** Reporters that already reported for this run: a job recovered after a crash does not report twice. */
   private async reported(runId: number): Promise<Set<string>> {
+    if (!this.resumed) return new Set(); // a fresh runner: nothing of this job was reported yet
     const reports = await this.deps.storage.getReports(this.jobId);
     return new Set(reports.filter((r) => r.RunID === runId).map((r) => r.ReporterName));
   }

@@ -37,6 +37,8 @@ export class AttemptPaused extends Error {
 export interface AttemptDeps extends TargetDeps {
   registry: PluginRegistry;
   pauseSignal: AbortSignal;
+  /** Aborted by a pause or a cancel. */
+  haltSignal: AbortSignal;
 }
 
 type StepResult = { kind: "out" } | { kind: "err"; error: string } | { kind: "paused"; state: unknown };
@@ -133,7 +135,7 @@ async function takeTargets(
   const tm = deps.registry.targetManager(test.targetManager);
   if (!tm) throw new FrameworkError(`target manager "${test.targetManager}" is not registered`);
   // Waiting for targets is also cut short by a pause: the attempt then starts afresh (or re-locks) on resume.
-  const either = { ...deps, signal: AbortSignal.any([deps.signal, deps.pauseSignal]) };
+  const either = { ...deps, signal: deps.haltSignal };
   try {
     if (resume) return await relockTargets(resume.targets, test, tm, either, at);
     if (!started) deps.sink.emit({ entityType: "test", operation: "create", eventName: "TestAttemptStarted", ...at });
