@@ -36,7 +36,7 @@ export class EventSink {
    * another reason is a bug, reported through the error callback.
    */
   emit(...events: NewEvent[]): void {
-    this.storage.appendEvents(stamped(events)).catch((err: unknown) => this.onSubscriberError(err));
+    this.storage.emitEvents(stamped(events), this.onSubscriberError);
   }
 
   private publish(events: StoredEvent[]): void {

@@ -149,8 +149,14 @@ export class JobRunner {
   /** Sleeps until `until`; a pause during the wait stops the job with `state`, a cancel aborts it. */
   private async waitUntil(until: number, state: ResumeState): Promise<void> {
     if (this.pause.signal.aborted) throw new JobPaused(state);
+    const ms = until - Date.now();
+    if (ms <= 0) {
+      // Nothing to wait for (the first run, no interval): no timer.
+      if (this.cancel.signal.aborted) throw this.cancel.signal.reason;
+      return;
+    }
     try {
-      await sleep(Math.max(0, until - Date.now()), this.halt.signal);
+      await sleep(ms, this.halt.signal);
     } catch (err) {
       if (!this.cancel.signal.aborted && this.pause.signal.aborted) throw new JobPaused(state);
       throw err;

@@ -56,6 +56,11 @@ export class GroupCommitter {
     });
   }
 
+  /** The last write queued and not yet running (a token to compare): its caller may still add to what it does. */
+  last(): object | undefined {
+    return this.pending.at(-1);
+  }
+
   /** Commits everything queued so far. */
   flush(): void {
     this.scheduled = false;

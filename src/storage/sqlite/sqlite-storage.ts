@@ -85,6 +85,8 @@ export class SqliteStorage implements Storage {
   private uncommitted: StoredEvent[] = [];
   private readonly listeners = new Set<CommitListener>();
   private readonly onFault: ((err: OrdoError) => void) | undefined;
+  /** The queued write that emitted events join while it is the last one queued (see emitEvents). */
+  private emitted: { queued: object | undefined; events: NewEvent[]; onError: Set<(err: unknown) => void> } | undefined;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ":memory:") mkdirSync(dirname(opts.path), { recursive: true });
@@ -183,6 +185,24 @@ export class SqliteStorage implements Storage {
 
   appendEvents(events: NewEvent[]): Promise<StoredEvent[]> {
     return this.write(() => events.map((e) => this.events.append(e)));
+  }
+
+  emitEvents(events: NewEvent[], onError: (err: unknown) => void): void {
+    const open = this.emitted;
+    // Joining the last queued write keeps the order of all writes; anything queued after it starts a new one.
+    if (open && open.queued === this.writer.last()) {
+      open.events.push(...events);
+      open.onError.add(onError);
+      return;
+    }
+    const batch = { queued: undefined as object | undefined, events: [...events], onError: new Set([onError]) };
+    this.write(() => {
+      for (const e of batch.events) this.events.append(e);
+    }).catch((err: unknown) => {
+      for (const report of batch.onError) report(err);
+    });
+    batch.queued = this.writer.last(); // write() queued synchronously: the tail is this batch
+    this.emitted = batch;
   }
 
   async listEvents(jobId: JobId, query: EventQuery): Promise<StoredEvent[]> {
