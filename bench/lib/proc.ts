@@ -9,6 +9,15 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const ORDO_CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 export const BASELINE_SERVER = fileURLToPath(new URL("../baselines/server.js", import.meta.url));
 
+/**
+ * The Node flags `ordo` runs with: those on its `#!/usr/bin/env -S node …` line (npm start passes the same), so
+ * the benchmarks measure the server as users run it. Baseline servers get them too, for a like-for-like ratio.
+ */
+export const SERVER_NODE_FLAGS: string[] = (() => {
+  const shebang = readFileSync(ORDO_CLI, "utf8").split("\n", 1)[0] ?? "";
+  return shebang.split(/\s+/).filter((w) => w.startsWith("--"));
+})();
+
 /** Every child still running; killed (by pid) when the orchestrator exits. */
 const live = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -32,7 +41,7 @@ export function spawnNode(
   ready: (line: Record<string, unknown>) => boolean,
   timeoutMs = 20_000,
 ): Promise<Child> {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT });
   live.add(child);
   const lines: string[] = [];
   const keep = (l: string) => {
