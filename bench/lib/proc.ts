@@ -41,7 +41,10 @@ export function spawnNode(
   ready: (line: Record<string, unknown>) => boolean,
   timeoutMs = 20_000,
 ): Promise<Child> {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: REPO_ROOT,
+  });
   live.add(child);
   const lines: string[] = [];
   const keep = (l: string) => {

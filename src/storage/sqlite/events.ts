@@ -69,6 +69,8 @@ export class EventStatements {
   private readonly jobs: JobStatements;
 
   private readonly appended: (e: StoredEvent) => void;
+  /** list()'s statements by filter shape (at most 2^7 of them): preparing costs more than running. */
+  private readonly listBy = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database, jobs: JobStatements, appended: (e: StoredEvent) => void) {
     this.db = db;
@@ -191,7 +193,12 @@ export class EventStatements {
     add("seq > ?", q.afterSeq);
     args.push(q.limit ?? -1);
     const sql = `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`;
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(toStored);
+    let stmt = this.listBy.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.listBy.set(sql, stmt);
+    }
+    return (stmt.all(...args) as EventRow[]).map(toStored);
   }
 
   getRuns(jobId: JobId): RunRecord[] {

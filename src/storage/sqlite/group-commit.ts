@@ -29,12 +29,18 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
+/**
+ * The most writes one transaction takes; the rest wait for the next turn, so a burst of writes never holds the
+ * event loop for long (requests are served between batches) while each fsync is still shared by many writes.
+ */
+export const MAX_BATCH = 256;
+
 const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 
 export class GroupCommitter {
   private pending: PendingWrite[] = [];
-  private scheduled = false;
+  private scheduled: NodeJS.Immediate | undefined;
   private backoffMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly db: Database.Database;
@@ -49,11 +55,12 @@ export class GroupCommitter {
   write<T>(run: () => T, failFast = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run, failFast, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && this.retryTimer === undefined) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.scheduled === undefined && this.retryTimer === undefined) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    this.scheduled = setImmediate(() => this.flush());
   }
 
   /** The last write queued and not yet running (a token to compare): its caller may still add to what it does. */
@@ -61,14 +68,15 @@ export class GroupCommitter {
     return this.pending.at(-1);
   }
 
-  /** Commits everything queued so far. */
+  /** Commits the writes queued first (up to MAX_BATCH); the rest follow in the next turn. */
   flush(): void {
-    this.scheduled = false;
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) this.schedule();
     let outcomes: Outcome[];
     try {
       // Optimistic: one transaction, no savepoints (they cost as much as the writes). If a write throws, the
@@ -88,6 +96,11 @@ export class GroupCommitter {
     });
   }
 
+  /** Commits everything queued, batch after batch, unless a fault is being waited out (closing). */
+  flushAll(): void {
+    while (this.pending.length > 0 && this.retryTimer === undefined) this.flush();
+  }
+
   /** Nothing of the batch is stored: wait out a transient fault (keeping order), or fail every write. */
   private failBatch(batch: PendingWrite[], err: unknown): void {
     if (!this.hooks.isTransient?.(err)) {
@@ -97,6 +110,8 @@ export class GroupCommitter {
     this.hooks.onFault?.(err);
     for (const w of batch) if (w.failFast) w.reject(err);
     this.pending = [...batch.filter((w) => !w.failFast), ...this.pending];
+    clearImmediate(this.scheduled); // the rest waits behind the batch: retried after the backoff, in order
+    this.scheduled = undefined;
     this.backoffMs = Math.min(Math.max(MIN_BACKOFF_MS, this.backoffMs * 2), MAX_BACKOFF_MS);
     this.retryTimer = setTimeout(() => this.flush(), this.backoffMs);
   }
@@ -139,6 +154,8 @@ export class GroupCommitter {
 
   /** Stops retrying; what is still queued fails. */
   close(err: unknown): void {
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const left = this.pending;

@@ -68,6 +68,9 @@ function isStorageFault(err: unknown): boolean {
   return t instanceof OrdoError && t.code === "ORDO_ERR_STORAGE_UNAVAILABLE";
 }
 
+/** Emitted events one queued write takes at most, so one write stays short (see MAX_BATCH). */
+const MAX_EMIT_BATCH = 64;
+
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly writer: GroupCommitter;
@@ -190,7 +193,7 @@ export class SqliteStorage implements Storage {
   emitEvents(events: NewEvent[], onError: (err: unknown) => void): void {
     const open = this.emitted;
     // Joining the last queued write keeps the order of all writes; anything queued after it starts a new one.
-    if (open && open.queued === this.writer.last()) {
+    if (open && open.queued === this.writer.last() && open.events.length < MAX_EMIT_BATCH) {
       open.events.push(...events);
       open.onError.add(onError);
       return;
@@ -303,7 +306,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    this.writer.flush();
+    this.writer.flushAll();
     this.writer.close(
       new OrdoError("ORDO_ERR_STORAGE_UNAVAILABLE", "storage closed while writes waited for a fault to clear"),
     );
