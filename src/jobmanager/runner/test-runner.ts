@@ -65,7 +65,7 @@ async function runStep(
       signal: deps.signal,
       pauseSignal: deps.pauseSignal,
       resumeState: pos.inStep ? pos.stepState : undefined,
-      expand: (text) => new Template(text).render(scope),
+      expand: (text) => (text.includes("{{") ? new Template(text).render(scope) : text),
       emit: async (eventName, payload) => {
         if (!plugin.events.includes(eventName))
           throw new FrameworkError(`step ${step.name} emitted undeclared event ${eventName}`);
