@@ -3,9 +3,9 @@
  * reply. Both the hand-off and the wait are bounded by the event timeout; a timeout is ORDO_ERR_TIMEOUT.
  * This module knows no transport.
  */
-import pTimeout from "p-timeout";
 import { OrdoError } from "../errors.js";
 import { Channel } from "./channel.js";
+import { Deadlines, type Wait } from "./deadlines.js";
 import type {
   LogPage,
   PublishQuery,
@@ -113,11 +113,14 @@ export class Api {
   readonly serverId: string;
   readonly eventTimeoutMs: number;
   readonly events: Channel<ApiEvent>;
+  /** The bounds of every hand-off and reply wait: one timer for all of them. */
+  readonly deadlines: Deadlines;
 
   constructor(opts: ApiOptions) {
     this.serverId = opts.serverId;
     this.eventTimeoutMs = opts.eventTimeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS;
     this.events = new Channel(opts.channelCapacity ?? 1024);
+    this.deadlines = new Deadlines(this.eventTimeoutMs);
   }
 
   version(): { Version: number } {
@@ -172,45 +175,96 @@ export class Api {
     return this.call({ type: "publish", requestor, query });
   }
 
-  private async call<K extends ApiRequestType>(request: Extract<ApiRequest, { type: K }>): Promise<ApiReplies[K]> {
-    validateRequestor(request.requestor);
-    const timeout = (what: string) =>
-      new OrdoError("ORDO_ERR_TIMEOUT", `${request.type}: timed out after ${this.eventTimeoutMs}ms ${what}`);
-    let settle!: { reply: (r: ApiReplies[K]) => void; fail: (e: unknown) => void };
-    const replied = new Promise<ApiReplies[K]>((reply, fail) => {
-      settle = { reply, fail };
-    });
-    const event = { request, ...settle } as unknown as ApiEvent;
-    if (this.events.isClosed) throw new OrdoError("ORDO_ERR_SHUTTING_DOWN", "the server is shutting down");
-    // The common case, room in the channel, hands off at once; only a full channel waits (bounded).
-    if (!this.events.trySend(event)) {
-      const handoff = new AbortController();
-      await pTimeout(this.events.send(event, handoff.signal), {
-        milliseconds: this.eventTimeoutMs,
-        fallback: () => {
-          // The channel stayed full for the whole event timeout: the job manager is saturated.
-          const err = new OrdoError(
-            "ORDO_ERR_OVERLOADED",
-            `${request.type}: the server is overloaded (${this.events.length} requests waiting for the job manager); retry later`,
-          );
-          handoff.abort(err);
-          throw err;
-        },
-      });
-    }
-    // Our error is built only on a timeout (fallback). p-timeout still makes a TimeoutError up front for its own
-    // message, which we never use: skip its stack capture, the costliest part of a call on the hot path.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+  private call<K extends ApiRequestType>(request: Extract<ApiRequest, { type: K }>): Promise<ApiReplies[K]> {
     try {
-      return pTimeout(replied, {
-        milliseconds: this.eventTimeoutMs,
-        fallback: () => {
-          throw timeout("waiting for the reply");
-        },
-      });
-    } finally {
-      Error.stackTraceLimit = stackTraceLimit;
+      validateRequestor(request.requestor);
+      if (this.events.isClosed) throw new OrdoError("ORDO_ERR_SHUTTING_DOWN", "the server is shutting down");
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const call = new PendingCall(request, this);
+    // The common case, room in the channel, hands off at once; only a full channel waits (bounded).
+    if (this.events.trySend(call)) call.awaitReply();
+    else this.handOff(call);
+    return call.promise as Promise<ApiReplies[K]>;
+  }
+
+  /** Waits (bounded) for room in a full channel, then for the reply. */
+  private handOff(call: PendingCall): void {
+    if (this.badTimeout(call)) return;
+    const handoff = new AbortController();
+    const wait = this.deadlines.add(() => {
+      // The channel stayed full for the whole event timeout: the job manager is saturated.
+      handoff.abort(
+        new OrdoError(
+          "ORDO_ERR_OVERLOADED",
+          `${call.request.type}: the server is overloaded (${this.events.length} requests waiting for the job manager); retry later`,
+        ),
+      );
+    });
+    this.events.send(call, handoff.signal).then(
+      () => {
+        this.deadlines.cancel(wait);
+        call.awaitReply();
+      },
+      (err: unknown) => call.fail(err),
+    );
+  }
+
+  /** As p-timeout did: a timeout that is not a positive number fails the call (after the hand-off). */
+  badTimeout(call: PendingCall): boolean {
+    const ms = this.eventTimeoutMs;
+    if (typeof ms === "number" && Math.sign(ms) === 1) return false;
+    call.fail(new TypeError(`Expected \`milliseconds\` to be a positive number, got \`${ms}\``));
+    return true;
+  }
+}
+
+/** One request on its way: the event the job manager answers, and the caller's promise, bounded by the timeout. */
+class PendingCall implements ApiEvent {
+  readonly request: ApiRequest;
+  readonly promise: Promise<unknown>;
+  private resolve!: (value: unknown) => void;
+  private reject!: (err: unknown) => void;
+  private readonly api: Api;
+  private wait: Wait | undefined;
+  private settled = false;
+
+  constructor(request: ApiRequest, api: Api) {
+    this.request = request;
+    this.api = api;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Starts the reply's bound, once the request is in the channel (unless it was answered already). */
+  awaitReply(): void {
+    if (this.settled || this.api.badTimeout(this)) return;
+    this.wait = this.api.deadlines.add(() => this.timedOut());
+  }
+
+  // ApiEvent's reply: typed loosely here, as the channel carries every kind of request.
+  reply(result: unknown): void {
+    if (this.settle()) this.resolve(result);
+  }
+
+  fail(err: unknown): void {
+    if (this.settle()) this.reject(err);
+  }
+
+  private timedOut(): void {
+    this.wait = undefined;
+    const ms = this.api.eventTimeoutMs;
+    this.fail(new OrdoError("ORDO_ERR_TIMEOUT", `${this.request.type}: timed out after ${ms}ms waiting for the reply`));
+  }
+
+  /** True the first time: a late reply after a timeout is dropped, as before. */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.wait) this.api.deadlines.cancel(this.wait);
+    return true;
   }
 }
