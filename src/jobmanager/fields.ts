@@ -12,7 +12,10 @@ export function isObj(v: unknown): v is Obj {
 export function field(obj: Obj, key: string): unknown {
   if (Object.hasOwn(obj, key)) return obj[key];
   const lower = key.toLowerCase();
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  // Keys are ASCII, and lower-casing keeps a string's length unless it holds U+0130 (which never lower-cases to
+  // ASCII): a key of another length cannot match, so it need not be lower-cased (the common miss, made cheap).
+  for (const k in obj)
+    if (k.length === lower.length && Object.hasOwn(obj, k) && k.toLowerCase() === lower) return obj[k];
   return undefined;
 }
 

@@ -153,7 +153,19 @@ function evalPipeline(p: Pipeline, scope: TemplateScope): unknown {
   return prev;
 }
 
+/** Short texts known to compile. Submissions repeat the same parameters, so most checks end here; bounded in count
+ * (by clearing) and in text length, so it holds a few megabytes at most. */
+const compiles = new Set<string>();
+const COMPILES_MAX = 4096;
+const COMPILES_MAX_LENGTH = 512;
+
 /** Compiles every string in a step's parameters; throws with the first problem found. */
 export function checkTemplates(values: unknown[]): void {
-  for (const v of values) if (typeof v === "string") new Template(v);
+  for (const v of values) {
+    if (typeof v !== "string" || compiles.has(v)) continue;
+    new Template(v);
+    if (v.length > COMPILES_MAX_LENGTH) continue;
+    if (compiles.size >= COMPILES_MAX) compiles.clear();
+    compiles.add(v);
+  }
 }
