@@ -9,8 +9,7 @@ import { type Api, parseJobId, validateRequestor } from "../../api/api.js";
 import { OrdoError } from "../../errors.js";
 import { listValues } from "../../util/list-values.js";
 import { fromFastifyError } from "./errors.js";
-
-type Form = Record<string, string | string[] | undefined>;
+import type { Form } from "./form.js";
 
 export const CONTEST_VERBS = ["start", "stop", "status", "retry", "list", "version"] as const;
 type Verb = (typeof CONTEST_VERBS)[number];

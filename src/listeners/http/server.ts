@@ -8,6 +8,7 @@ import type { Listener } from "../../api/listener.js";
 import { OrdoError } from "../../errors.js";
 import { contestArgumentError, isContestPath, registerContestRoutes } from "./contest.js";
 import { sendProblem } from "./errors.js";
+import { parseForm } from "./form.js";
 import { registerRestRoutes } from "./rest.js";
 import { type EventSocketOptions, registerEventSocket } from "./ws.js";
 
@@ -47,7 +48,7 @@ export async function buildHttpApp(api: Api, opts: HttpListenerOptions): Promise
   const allowed = methodsByPath(app);
   // Descriptor bodies stay text: the job manager parses JSON and YAML itself, so errors read the same on every face.
   app.addContentTypeParser(TEXT_TYPES, { parseAs: "string" }, (_req, body, done) => done(null, body));
-  await app.register(formbody, { bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  await app.register(formbody, { bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, parser: parseForm });
   await app.register(swagger, {
     openapi: {
       info: {
