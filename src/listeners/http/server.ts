@@ -9,6 +9,7 @@ import { OrdoError } from "../../errors.js";
 import { contestArgumentError, isContestPath, registerContestRoutes } from "./contest.js";
 import { sendProblem } from "./errors.js";
 import { parseForm } from "./form.js";
+import { LazyChildLogger } from "./lazy-logger.js";
 import { registerRestRoutes } from "./rest.js";
 import { type EventSocketOptions, registerEventSocket } from "./ws.js";
 
@@ -42,6 +43,7 @@ export async function buildHttpApp(api: Api, opts: HttpListenerOptions): Promise
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger || undefined,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, opts) => new LazyChildLogger(logger, bindings, opts),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   });
