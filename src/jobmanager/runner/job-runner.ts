@@ -7,6 +7,7 @@
 import type { JobId } from "../../api/types.js";
 import { sleep } from "../../plugins/params.js";
 import type { PluginRegistry } from "../../plugins/registry.js";
+import type { RunOutcome } from "../../plugins/types.js";
 import type { Storage } from "../../storage/storage.js";
 import type { ResolvedJob } from "../descriptor.js";
 import { buildReport } from "../report.js";
@@ -120,15 +121,23 @@ export class JobRunner {
             runId,
           });
         }
-        await this.runTests(runId, here?.phase === "run-interval" ? undefined : here);
-        await this.deps.sink.append({
-          entityType: "run",
-          operation: "update",
+        const tested = await this.runTests(runId, here?.phase === "run-interval" ? undefined : here);
+        const runEnded = {
+          entityType: "run" as const,
+          operation: "update" as const,
           eventName: "RunEnded",
           jobId: this.jobId,
           runId,
-        });
-        await this.runReports(runId);
+        };
+        if (this.resumed) {
+          // Part of this run may have happened in an earlier process: judge it on what is stored.
+          await this.deps.sink.append(runEnded);
+          await this.runReports(runId, await runOutcome(this.deps.storage, this.jobId, runId, this.job));
+        } else {
+          // This runner saw the whole run: judge it on what it saw (the reports commit after RunEnded).
+          this.deps.sink.emit(runEnded);
+          await this.runReports(runId, { jobId: this.jobId, runId, tests: tested });
+        }
       }
       await this.finalReports();
       await this.jobEvent("JobStateCompleted");
@@ -163,7 +172,9 @@ export class JobRunner {
     }
   }
 
-  private async runTests(runId: number, resume: ResumeState | undefined): Promise<void> {
+  /** Runs the tests of a run (or the rest of them); returns each test's last attempt as this runner saw it. */
+  private async runTests(runId: number, resume: ResumeState | undefined): Promise<RunOutcome["tests"]> {
+    const tested: RunOutcome["tests"] = [];
     const deps = {
       ...this.deps,
       signal: this.cancel.signal,
@@ -199,11 +210,15 @@ export class JobRunner {
             });
           throw err;
         }
-        if (!targets.some((t) => t.error !== null) || attempt >= test.numRetries) break;
+        if (!targets.some((t) => t.error !== null) || attempt >= test.numRetries) {
+          tested.push({ testName: test.testName, attempt, targets });
+          break;
+        }
         const until = Date.now() + test.retryIntervalMs;
         await this.waitUntil(until, { ...state, attempt: attempt + 1, phase: "retry-interval", waitUntil: until });
       }
     }
+    return tested;
   }
 
   /** Reporters that already reported for this run: a job recovered after a crash does not report twice. */
@@ -213,8 +228,7 @@ export class JobRunner {
     return new Set(reports.filter((r) => r.RunID === runId).map((r) => r.ReporterName));
   }
 
-  private async runReports(runId: number): Promise<void> {
-    const outcome = await runOutcome(this.deps.storage, this.jobId, runId, this.job);
+  private async runReports(runId: number, outcome: RunOutcome): Promise<void> {
     const done = await this.reported(runId);
     for (const r of this.job.runReporters) {
       if (done.has(r.name)) continue;
