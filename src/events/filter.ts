@@ -1,7 +1,7 @@
 /**
  * Filters in GARM's JSON shape (seeds/003), extended for ordo: {"send-everything":true} or
  * {"filters":[{"entity-type":"job","operations":["create","update"],"job-ids":[7],"event-names":["JobStateFailed"]}]},
- * plus "from-seq" to resume after a sequence number. Unknown keys and values are refused (ORDO_ERR_FILTER_INVALID),
+ * plus "from-seq" to resume after a sequence number and "batch" (WebSocket: arrays of entries). Unknown keys and values are refused (ORDO_ERR_FILTER_INVALID),
  * as GARM's schema sets additionalProperties false. Both transports validate through here.
  */
 import { ENTITY_TYPES, type EventFilter, type EventSelector, OPERATIONS } from "../api/events.js";
@@ -15,6 +15,8 @@ export interface FilterMessage {
   filter: EventFilter;
   /** Resume after this seq; undefined = live from now. */
   fromSeq: number | undefined;
+  /** WebSocket only: each message is a JSON array of the entries sent together, instead of one entry. */
+  batch: boolean;
 }
 
 function invalid(field: string, problem: string): OrdoError {
@@ -81,12 +83,14 @@ function cursor(v: unknown, field: string): number | undefined {
 /** Parses and validates a filter message (already JSON-decoded). */
 export function parseFilterMessage(msg: unknown): FilterMessage {
   if (!isRecord(msg)) throw invalid("message", "must be a JSON object");
-  onlyKeys(msg, ["send-everything", "filters", "from-seq"], "");
+  onlyKeys(msg, ["send-everything", "filters", "from-seq", "batch"], "");
   const everything = msg["send-everything"] ?? false;
   if (typeof everything !== "boolean") throw invalid("send-everything", "must be true or false");
+  const batch = msg.batch ?? false;
+  if (typeof batch !== "boolean") throw invalid("batch", "must be true or false");
   const selectors = list(msg.filters, "filters", selector) ?? [];
   if (selectors.length > MAX_SELECTORS) throw invalid("filters", `at most ${MAX_SELECTORS} filters`);
-  return { filter: { everything, selectors }, fromSeq: cursor(msg["from-seq"], "from-seq") };
+  return { filter: { everything, selectors }, fromSeq: cursor(msg["from-seq"], "from-seq"), batch };
 }
 
 /** Parses the text of a WebSocket message. */

@@ -56,6 +56,21 @@ export function encodeEvent(e: LogEvent): Buffer {
   return bytes;
 }
 
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
+/** Several entries as one JSON array message (batched WebSocket delivery), from their shared encodings. */
+export function encodeBatch(events: LogEvent[]): Buffer {
+  const parts: Buffer[] = [OPEN];
+  events.forEach((e, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(encodeEvent(e));
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+
 export function encodeError(err: OrdoError): string {
   const body: WireError = { error: { code: err.code, message: err.message } };
   if (err.field) body.error.field = err.field;

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import { request, simpleDescriptor, startTestServer, submit, useTestServer, waitForState } from "../helpers.js";
-import { type WsClient as Client, WS_PATH, WsClient, wsUrl } from "./clients.js";
+import { type WsClient as Client, WS_PATH, WsClient, type WsMessage, wsUrl } from "./clients.js";
 
 const srv = useTestServer({ wsPingInterval: "100ms" });
 
@@ -108,8 +108,33 @@ test("event-names and operations select entries across jobs", async () => {
   await ws.close();
 });
 
+test("batch: each message is an array of entries, and together they are the job's log in order", async () => {
+  const before = await headSeq();
+  const id = await runJob("batched");
+  const ws = await WsClient.connect(srv.url);
+  ws.send({ filters: [{ "job-ids": [id] }], "from-seq": before, batch: true });
+  const flat = () => ws.messages.flatMap((m) => m as unknown as WsMessage[]);
+  await ws.waitFor(() => flat().some((m) => m["event-name"] === "JobStateCompleted"));
+  assert.ok(
+    ws.messages.every((m) => Array.isArray(m) && m.length > 0),
+    "every message is a non-empty array",
+  );
+  const log = await srv.server.storage.listEvents(id, {});
+  assert.deepEqual(
+    flat().map((m) => m.seq),
+    log.map((e) => e.seq),
+  );
+  assert.ok(ws.messages.length < log.length, "entries that were sent together share a message");
+  await ws.close();
+});
+
 test("an invalid filter gets an error message and close code 1008", async () => {
-  for (const bad of ['{"filters":[{"entity-type":"repository"}]}', "not json", '{"send-everything":1}']) {
+  for (const bad of [
+    '{"filters":[{"entity-type":"repository"}]}',
+    "not json",
+    '{"send-everything":1}',
+    '{"send-everything":true,"batch":"yes"}',
+  ]) {
     const ws = await WsClient.connect(srv.url);
     ws.send(bad);
     const closed = await ws.closed;

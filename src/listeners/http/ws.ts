@@ -2,7 +2,8 @@
  * WebSocket GET /api/v1/ws/events: the event log, live, with GARM's filter messages (seeds/003). Nothing is sent
  * until the client sends a filter; a later filter replaces the earlier one; "from-seq" resumes after a sequence
  * number, otherwise the filter applies from now. Messages are src/events/wire.ts's, each encoded once for all
- * clients. Writes are batched: what committed since the last pull goes out as one corked write, and a client that
+ * clients. Writes are batched: what committed since the last pull goes out as one corked write (or, with
+ * "batch":true, as one JSON array message), and a client that
  * reads slowly stops the pulling (the follower falls back to the log) instead of growing memory. The server pings;
  * a client silent for a whole interval is cut off.
  * Close codes: 1008 invalid filter, 4410 cursor too old (HTTP 410), 1001 server shutting down, 1011 internal.
@@ -15,7 +16,7 @@ import type { RawData, WebSocket } from "ws";
 import type { Api } from "../../api/api.js";
 import { coerceError, OrdoError } from "../../errors.js";
 import { type FilterMessage, parseFilterText } from "../../events/filter.js";
-import { encodeError, encodeEvent } from "../../events/wire.js";
+import { encodeBatch, encodeError, encodeEvent } from "../../events/wire.js";
 import { sendProblem } from "./errors.js";
 
 export const WS_EVENTS_PATH = "/api/v1/ws/events";
@@ -92,9 +93,12 @@ class EventSession {
     });
     for await (const batch of subscription.batches) {
       if (signal.aborted || this.ws.readyState !== OPEN) return;
-      this.raw.cork();
-      for (const e of batch) this.ws.send(encodeEvent(e), { binary: false });
-      this.raw.uncork();
+      if (msg.batch) this.ws.send(encodeBatch(batch), { binary: false });
+      else {
+        this.raw.cork();
+        for (const e of batch) this.ws.send(encodeEvent(e), { binary: false });
+        this.raw.uncork();
+      }
       if (this.raw.writableLength > this.opts.highWaterBytes) await once(this.raw, "drain", { signal });
     }
   }
