@@ -4,7 +4,8 @@
  * is read from the database). Deliveries/s = all counted messages / (last receipt − first receipt); lag = receipt
  * time − the entry's event time. Baselines: a bare `ws` server broadcasting the same number of messages of the same
  * size to the same number of subscribers, flat out (for deliveries/s) and paced at the rate ordo produced entries
- * (for the lag). Skipped with a note when the endpoint is missing.
+ * (for the lag). Skipped with a note when the endpoint is missing. A second ordo run has every subscriber ask for
+ * batched delivery ("batch":true: one JSON array per batch), entries counted one by one as before.
  */
 import type { BenchContext, Benchmark } from "./lib/context.js";
 import { OrdoDb } from "./lib/db.js";
@@ -36,7 +37,12 @@ function summarise(subs: Subscribers, expected: number, entriesPerS: number): Fa
   };
 }
 
-async function ordoRun(ctx: BenchContext, n: number, jobs: number): Promise<FanoutResult | undefined> {
+async function ordoRun(
+  ctx: BenchContext,
+  n: number,
+  jobs: number,
+  batched = false,
+): Promise<FanoutResult | undefined> {
   const server = await spawnOrdo({ dataDir: ctx.tempDir(), durability: ctx.settings.durability });
   ctx.defer(() => server.kill());
   const url = wsUrl(server.http);
@@ -47,7 +53,7 @@ async function ordoRun(ctx: BenchContext, n: number, jobs: number): Promise<Fano
     );
     return undefined;
   }
-  const subs = await Subscribers.connect(url, n);
+  const subs = await Subscribers.connect(url, n, batched);
   ctx.defer(() => subs.close());
   const db = new OrdoDb(server.dataDir);
   ctx.defer(() => db.close());
@@ -112,6 +118,7 @@ export const fanout: Benchmark = {
     const n = ctx.settings.full ? 1000 : 100;
     const jobs = ctx.settings.full ? 100 : 50;
     const ordo = await ordoRun(ctx, n, jobs);
+    const batched = ordo ? await ordoRun(ctx, n, jobs, true) : undefined;
     const count = ordo?.expected ?? jobs * 20;
     const size = ordo?.avgBytes || 220;
     const burst = await baselineRun(ctx, n, count, size, 0);
@@ -137,6 +144,33 @@ export const fanout: Benchmark = {
       baseline: { name: "bare ws, same rate", value: paced.p99 },
       targets: [{ kind: "abs", op: "<=", value: 100 }],
     });
+    if (batched) {
+      ctx.log(
+        `ordo, "batch":true: ${Math.round(batched.perS)} deliveries/s, p99 lag ${batched.p99.toFixed(1)} ms, ${batched.lost} lost`,
+      );
+      ctx.record({
+        name: 'fan-out deliveries/s, "batch":true',
+        value: batched.perS,
+        unit: "msg/s",
+        better: "higher",
+        baseline: { name: "per-entry messages", value: ordo?.perS ?? null },
+      });
+      ctx.record({
+        name: 'fan-out p99 lag, "batch":true',
+        value: batched.p99,
+        unit: "ms",
+        better: "lower",
+        baseline: { name: "per-entry messages", value: ordo?.p99 ?? null },
+      });
+      ctx.record({
+        name: 'fan-out lost, "batch":true',
+        value: batched.lost,
+        unit: "msgs",
+        better: "lower",
+        baseline: { name: "per-entry messages", value: ordo?.lost ?? null },
+        targets: [{ kind: "abs", op: "<=", value: 0 }],
+      });
+    }
     ctx.record({
       name: "fan-out messages lost",
       value: ordo?.lost ?? null,

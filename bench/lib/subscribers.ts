@@ -8,6 +8,8 @@ import { Histogram, wallNow } from "./stats.js";
 
 export const WS_PATH = "/api/v1/ws/events";
 const HELLO = JSON.stringify({ "send-everything": true });
+/** Batched delivery: each message is a JSON array of entries. */
+const HELLO_BATCH = JSON.stringify({ "send-everything": true, batch: true });
 
 export function wsUrl(httpUrl: string): string {
   return `${httpUrl.replace(/^http/, "ws")}${WS_PATH}`;
@@ -72,12 +74,16 @@ export class Subscribers {
   bytes = 0;
   counted = 0;
 
-  /** Connects `n` subscribers, `batch` at a time, each sending the hello on open. */
-  static async connect(url: string, n: number, batch = 50): Promise<Subscribers> {
+  /** Asks for batched delivery (ordo's "batch":true). */
+  private batched = false;
+
+  /** Connects `n` subscribers, 50 at a time, each sending the hello on open (`batched`: ask for arrays). */
+  static async connect(url: string, n: number, batched = false): Promise<Subscribers> {
     const s = new Subscribers();
+    s.batched = batched;
     s.counts = new Uint32Array(n);
-    for (let i = 0; i < n; i += batch) {
-      await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, j) => s.open(url, i + j)));
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => s.open(url, i + j)));
     }
     return s;
   }
@@ -87,7 +93,7 @@ export class Subscribers {
       const ws = new WebSocket(url);
       this.sockets.push(ws);
       ws.once("open", () => {
-        ws.send(HELLO);
+        ws.send(this.batched ? HELLO_BATCH : HELLO);
         resolve();
       });
       ws.once("error", reject);
@@ -104,6 +110,15 @@ export class Subscribers {
       this.other++;
       return;
     }
+    if (Array.isArray(msg)) {
+      for (const entry of msg) this.count(index, entry, now, data.length / msg.length, data);
+      return;
+    }
+    this.count(index, msg, now, data.length, data);
+  }
+
+  /** Counts one entry (a whole message, or one element of a batch). */
+  private count(index: number, msg: unknown, now: number, bytes: number, data: Buffer): void {
     const m = (typeof msg === "object" && msg !== null ? msg : {}) as Json;
     const seq = Number(pick(m, ["seq", "Seq", "sequence"]));
     if (!Number.isFinite(seq)) {
@@ -114,7 +129,7 @@ export class Subscribers {
     if (seq <= this.afterSeq) return;
     this.counts[index] = (this.counts[index] as number) + 1;
     this.counted++;
-    this.bytes += data.length;
+    this.bytes += bytes;
     if (Number.isNaN(this.first)) this.first = now;
     this.last = now;
     const time = asMs(pick(m, ["time", "Time", "EmitTime", "emit_time", "emitTime", "timestamp"]));
