@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=24
 /** The `ordo` command: `ordo server` runs the server; the other commands are clients of a running one. */
 import { Command } from "commander";
 import { API_VERSION } from "../api/types.js";
