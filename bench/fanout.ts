@@ -37,12 +37,7 @@ function summarise(subs: Subscribers, expected: number, entriesPerS: number): Fa
   };
 }
 
-async function ordoRun(
-  ctx: BenchContext,
-  n: number,
-  jobs: number,
-  batched = false,
-): Promise<FanoutResult | undefined> {
+async function ordoRun(ctx: BenchContext, n: number, jobs: number, batched = false): Promise<FanoutResult | undefined> {
   const server = await spawnOrdo({ dataDir: ctx.tempDir(), durability: ctx.settings.durability });
   ctx.defer(() => server.kill());
   const url = wsUrl(server.http);
