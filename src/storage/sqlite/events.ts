@@ -16,6 +16,7 @@ import type {
   TestAttemptRecord,
 } from "../storage.js";
 import type { JobStatements } from "./jobs.js";
+import { StatementCache } from "./statement-cache.js";
 
 export interface EventRow {
   seq: number;
@@ -65,17 +66,16 @@ export class EventStatements {
   private readonly runs: Database.Statement;
   private readonly attempts: Database.Statement;
   private readonly targetSteps: Database.Statement;
-  private readonly db: Database.Database;
   private readonly jobs: JobStatements;
 
   private readonly appended: (e: StoredEvent) => void;
-  /** list()'s statements by filter shape (at most 2^7 of them): preparing costs more than running. */
-  private readonly listBy = new Map<string, Database.Statement>();
+  /** list()'s statements, by filter shape (at most 2^7 of them). */
+  private readonly listBy: StatementCache;
 
   constructor(db: Database.Database, jobs: JobStatements, appended: (e: StoredEvent) => void) {
-    this.db = db;
     this.jobs = jobs;
     this.appended = appended;
+    this.listBy = new StatementCache(db);
     this.insert = db.prepare(`INSERT INTO events (time, entity_type, operation, event_name, job_id, run_id, test_name,
       test_attempt, step_label, target_id, target, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.runStart = db.prepare("INSERT OR REPLACE INTO runs (job_id, run_id, start_time) VALUES (?, ?, ?)");
@@ -193,12 +193,7 @@ export class EventStatements {
     add("seq > ?", q.afterSeq);
     args.push(q.limit ?? -1);
     const sql = `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`;
-    let stmt = this.listBy.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.listBy.set(sql, stmt);
-    }
-    return (stmt.all(...args) as EventRow[]).map(toStored);
+    return (this.listBy.get(sql).all(...args) as EventRow[]).map(toStored);
   }
 
   getRuns(jobId: JobId): RunRecord[] {

@@ -16,6 +16,7 @@ import type { EntityType, JobId, Operation } from "../../api/types.js";
 import type { StoredEvent } from "../storage.js";
 import { type EventRow, toStored } from "./events.js";
 import { type JobStatements, toSummary } from "./jobs.js";
+import { StatementCache } from "./statement-cache.js";
 
 /** Rows scanned per statement, and at most per read, so one read of a selective filter stays short. */
 const SCAN_CHUNK = 1000;
@@ -24,16 +25,16 @@ const MAX_SCAN = 50_000;
 const MAX_PUSHDOWN_IDS = 500;
 
 export class LogStatements {
-  private readonly db: Database.Database;
   private readonly jobs: JobStatements;
   private readonly head: Database.Statement;
   private readonly pruned: Database.Statement;
   private readonly scan: Database.Statement;
-  private readonly byJobs = new Map<number, Database.Statement>();
+  /** The job-filtered reads, one statement per IN-list length (up to MAX_PUSHDOWN_IDS). */
+  private readonly byJobs: StatementCache;
 
   constructor(db: Database.Database, jobs: JobStatements) {
-    this.db = db;
     this.jobs = jobs;
+    this.byJobs = new StatementCache(db);
     // sqlite_sequence holds the highest seq ever committed, even once retention removed it.
     this.head = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck();
     this.pruned = db.prepare("SELECT pruned_through FROM event_log_state WHERE id = 1").pluck();
@@ -88,15 +89,10 @@ export class LogStatements {
   private chunkReader(ids: JobId[] | undefined): (afterSeq: number, limit: number) => EventRow[] {
     if (ids === undefined || ids.length > MAX_PUSHDOWN_IDS)
       return (afterSeq, limit) => this.scan.all(afterSeq, limit) as EventRow[];
-    let stmt = this.byJobs.get(ids.length);
-    if (!stmt) {
-      stmt = this.db.prepare(
-        `SELECT * FROM events WHERE job_id IN (${ids.map(() => "?").join(",")}) AND seq > ? ORDER BY seq LIMIT ?`,
-      );
-      this.byJobs.set(ids.length, stmt);
-    }
-    const s = stmt;
-    return (afterSeq, limit) => s.all(...ids, afterSeq, limit) as EventRow[];
+    const stmt = this.byJobs.get(
+      `SELECT * FROM events WHERE job_id IN (${ids.map(() => "?").join(",")}) AND seq > ? ORDER BY seq LIMIT ?`,
+    );
+    return (afterSeq, limit) => stmt.all(...ids, afterSeq, limit) as EventRow[];
   }
 
   /** Every job (or the given ones), and the seq this view is consistent with (read in one synchronous step). */
