@@ -115,12 +115,15 @@ export class Api {
   readonly events: Channel<ApiEvent>;
   /** The bounds of every hand-off and reply wait: one timer for all of them. */
   readonly deadlines: Deadlines;
+  /** Checked once: the timeout is fixed for the Api's life. */
+  private readonly timeoutIsValid: boolean;
 
   constructor(opts: ApiOptions) {
     this.serverId = opts.serverId;
     this.eventTimeoutMs = opts.eventTimeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS;
     this.events = new Channel(opts.channelCapacity ?? 1024);
     this.deadlines = new Deadlines(this.eventTimeoutMs);
+    this.timeoutIsValid = typeof this.eventTimeoutMs === "number" && Math.sign(this.eventTimeoutMs) === 1;
   }
 
   version(): { Version: number } {
@@ -213,9 +216,8 @@ export class Api {
 
   /** As p-timeout did: a timeout that is not a positive number fails the call (after the hand-off). */
   badTimeout(call: PendingCall): boolean {
-    const ms = this.eventTimeoutMs;
-    if (typeof ms === "number" && Math.sign(ms) === 1) return false;
-    call.fail(new TypeError(`Expected \`milliseconds\` to be a positive number, got \`${ms}\``));
+    if (this.timeoutIsValid) return false;
+    call.fail(new TypeError(`Expected \`milliseconds\` to be a positive number, got \`${this.eventTimeoutMs}\``));
     return true;
   }
 }
